@@ -1,0 +1,1 @@
+"""strangler's analysis pipeline: scan → parse → link → cluster → assess."""

@@ -1,0 +1,1 @@
+"""Renderers of an analysis: HTML report, Mermaid, Graphviz, migration plan, JSON."""
