@@ -49,6 +49,8 @@ class Definition:
     route: str | None = None  # HTTP route path when a decorator declares one ("/api/orders")
     http_method: str | None = None
     docstring: str | None = None  # first paragraph only
+    # functions: a `return <expr>` with a value exists (queries answer; commands may not)
+    returns_value: bool = False
 
 
 @dataclass(slots=True)
@@ -79,6 +81,9 @@ class Reference:
     expr: str
     line: int
     is_call: bool = True
+    # a call used as a bare expression statement (`notify(x)`) has result_used=False: a side
+    # effect the caller does not wait on, so an async (event) candidate across services
+    result_used: bool = True
 
 
 @dataclass(slots=True)
