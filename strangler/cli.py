@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from analyzer.errors import StranglerError
+from analyzer.errors import InputError, StranglerError
 from analyzer.model import Analysis, load_settings
 from strangler import __version__
 
@@ -71,6 +71,8 @@ def analyze(
     from analyzer.pipeline import analyze as run_analysis
 
     try:
+        if not path.is_dir():
+            raise InputError(f"{path}: not a directory", path=str(path))
         settings = load_settings(path, {"services": services, "resolution": resolution})
         result = run_analysis(
             path,

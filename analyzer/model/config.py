@@ -60,12 +60,15 @@ def load_settings(root: Path, overrides: dict[str, object] | None = None) -> Set
             raise ConfigError(f"{path}: {exc}", path=str(path)) from exc
         for key in section:
             doc = doc.get(key, {}) if isinstance(doc, dict) else {}
-        if isinstance(doc, dict) and "tool" in doc and not section:
-            doc = doc.get("tool", {}).get("strangler", doc)
-        if isinstance(doc, dict):
-            data.update(doc)
+        if not isinstance(doc, dict):
+            continue
+        try:  # validate each file on its own so the error names the file at fault
+            Settings.model_validate(doc)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: invalid strangler settings: {exc}", path=str(path)) from exc
+        data.update(doc)
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{root}: invalid strangler settings: {exc}", path=str(root)) from exc
+        raise ConfigError(f"invalid strangler settings: {exc}") from exc
