@@ -9,7 +9,7 @@ APT_PACKAGES=(
   graphviz                       # dot: the SVG dependency diagram
   chromium                       # headless browser for the report and mermaid tests
   nginx libnginx-mod-http-lua    # the generated API gateway, tested on the real nginx
-  lua-resty-core lua-resty-lrucache
+  lua-resty-core lua-resty-lrucache lua-nginx-string lua-nginx-redis lua-cjson
   nodejs npm                     # installs the pinned mermaid for the browser tests
 )
 
