@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 ComplexityLevel = Literal["low", "medium", "high"]
 AccessMode = Literal["read", "write"]
@@ -209,6 +209,17 @@ class BoundedContext(_Model):
     api_prefix: str | None = Field(None, description="HTTP route prefix, e.g. /api/orders")
 
 
+class SharedKernelUnit(_Model):
+    """Infrastructure every service uses (session factory, settings, base classes, common
+    exceptions): a library each service gets, not a service to call. Kept out of every
+    service's modules/symbols; calls into it are not service dependencies."""
+
+    symbol: str = Field(description="qualified name of the unit (class, function or module)")
+    location: SourceLocation | None = None
+    used_by: list[str] = Field([], description="services that use it")
+    reason: str = ""
+
+
 class DecompositionMetrics(_Model):
     clusters: int
     modularity: float = Field(description="Newman modularity Q on the dependency graph")
@@ -244,6 +255,8 @@ class Analysis(_Model):
     sagas: list[SagaCandidate]
     metrics: Metrics
     warnings: list[AnalysisWarning]
+    shared_kernel: list[SharedKernelUnit] = Field(
+        [], description="shared infrastructure code, not part of any service (added in 1.1)")
 
     def service(self, name: str) -> BoundedContext:
         for s in self.services:

@@ -49,6 +49,10 @@ class Definition:
     route: str | None = None  # HTTP route path when a decorator declares one ("/api/orders")
     http_method: str | None = None
     docstring: str | None = None  # first paragraph only
+    # candidate qualname of the router/app/blueprint object the route decorator hangs on
+    # ("shop.api.orders.router"); ``route`` already includes that object's own
+    # APIRouter(prefix=...)/Blueprint(url_prefix=...) when declared in the same file
+    router: str | None = None
     # functions: a `return <expr>` with a value exists (queries answer; commands may not)
     returns_value: bool = False
 
@@ -112,6 +116,9 @@ class ForeignKeyFact:
     line: int
     kind: Literal["fk", "one_to_one", "m2m"] = "fk"
     through_table: str | None = None  # M2M join table name
+    # M2M through a model/Table variable: its candidate qualname (Django ``through=``,
+    # SQLAlchemy ``secondary=assoc`` when the Table is not defined in this file)
+    through_model: str | None = None
 
 
 @dataclass(slots=True)
