@@ -1,0 +1,316 @@
+"""Django models (fields, keys, Meta) and ``objects`` reads/writes per function.
+
+A class is a Django model when a base resolves to ``django.db.models.Model`` or to a model
+of the same file, or when its body assigns fields imported from ``django.db.models`` (or
+``django.contrib.*.fields``). A model whose only evidence is an imported base
+(``class Order(AbstractOrder): pass``) is left to the link stage via ``Definition.bases``.
+
+Table: ``Meta.db_table``, else ``None`` with ``app_label`` set so the link stage applies
+Django's ``<app_label>_<model lower>``. ``app_label`` is ``Meta.app_label``, else the
+module component before ``models`` (``oscar.apps.order.models`` → ``order``,
+``shop.models.order`` → ``shop``), else the package containing the module
+(``shop.orders.entities`` → ``orders``). Fields → columns (``<name>_id`` for FK/O2O, an
+implicit ``id`` primary key unless a field is ``primary_key=True``). FK/O2O/M2M targets
+(``"self"``, ``"Model"``, ``"app.Model"``, a class) → ``ForeignKeyFact.ref_model``
+candidates: ``"self"`` is the class, a bare ``"Model"`` string is ``<this module>.Model``,
+``"app.Model"`` stays as is. M2M: ``columns=[field name]``, ``through_table`` from the
+field's ``db_table=`` or ``<table>_<field>`` when the table is explicit, ``through_model``
+from ``through=``.
+
+Access: ``M.objects.<m>(...)`` chains read unless a write method appears; ``v.save()``/
+``v.delete()`` on a variable holding an ``M`` writes; ``get_object_or_404(M, ..)`` reads.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from analyzer.model.facts import ColumnFact, ForeignKeyFact, IndexFact, ModelFact
+from analyzer.parse.context import (
+    INSTANCE,
+    NAME,
+    SELF,
+    VAR,
+    Extractor,
+    FileContext,
+    is_classlike,
+    keyword,
+    last_name,
+    literal_bool,
+    literal_int,
+    literal_source,
+    literal_str,
+    unchain,
+)
+
+MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+FIELD_MODULES = ("django.db.models", "django.contrib.")
+FIELD_TYPES = {
+    "AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "integer",
+    "CharField": "string", "SlugField": "string", "EmailField": "string", "URLField": "string",
+    "FileField": "string", "ImageField": "string", "FilePathField": "string",
+    "GenericIPAddressField": "string", "IPAddressField": "string",
+    "TextField": "text", "IntegerField": "integer", "SmallIntegerField": "integer",
+    "PositiveIntegerField": "integer", "PositiveSmallIntegerField": "integer",
+    "BigIntegerField": "bigint", "PositiveBigIntegerField": "bigint",
+    "DecimalField": "numeric", "FloatField": "float", "BooleanField": "boolean",
+    "NullBooleanField": "boolean", "DateTimeField": "datetime", "DateField": "date",
+    "TimeField": "time", "DurationField": "interval", "UUIDField": "uuid",
+    "JSONField": "json", "HStoreField": "json", "BinaryField": "binary",
+    "ArrayField": "array", "ForeignKey": "integer", "OneToOneField": "integer",
+}
+DEFAULT_LENGTH = {"SlugField": 50, "EmailField": 254, "URLField": 200, "FileField": 100,
+                  "ImageField": 100, "GenericIPAddressField": 39, "FilePathField": 100}
+RELATIONS = {"ForeignKey": "fk", "OneToOneField": "one_to_one", "ManyToManyField": "m2m",
+             "ParentalKey": "fk", "ParentalManyToManyField": "m2m"}
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+WRITES = frozenset({"create", "update", "delete", "bulk_create", "bulk_update",
+                    "get_or_create", "update_or_create", "save", "add", "remove", "clear",
+                    "set", "abulk_create", "acreate", "aupdate", "adelete", "aget_or_create",
+                    "aupdate_or_create", "abulk_update"})
+ONE_RESULT = frozenset({"get", "create", "first", "last", "latest", "earliest", "aget",
+                        "acreate", "afirst", "alast"})
+SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
+
+
+def app_label(module: str) -> str | None:
+    parts = module.split(".")
+    if "models" in parts:
+        index = len(parts) - 1 - parts[::-1].index("models")
+        return parts[index - 1] if index > 0 else None
+    return parts[-2] if len(parts) >= 2 else parts[0] or None
+
+
+class DjangoExtractor(Extractor):
+    def __init__(self, ctx: FileContext):
+        super().__init__(ctx)
+        self.seen: set[int] = set()
+        ctx.instance_hooks.append(self._instance_of)
+        ctx.element_hooks.append(self._elements_of)
+
+    # -- models ------------------------------------------------------------------------
+
+    def _is_field(self, value: ast.expr | None) -> bool:
+        if not isinstance(value, ast.Call):
+            return False
+        target = self.ctx.candidate(value.func)
+        name = target.rpartition(".")[2]
+        return target.startswith(FIELD_MODULES) and (name.endswith("Field") or name in RELATIONS)
+
+    def on_ClassDef(self, node: ast.ClassDef) -> None:
+        ctx = self.ctx
+        qualname = ctx.scope.qualname
+        if qualname in ctx.models:
+            return  # already an SQLAlchemy model
+        bases = ctx.scope.bases
+        in_file_base = [b for b in bases if b in ctx.models and ctx.models[b].orm == "django"]
+        if not (any(b in MODEL_BASES for b in bases) or in_file_base or any(
+                self._is_field(getattr(s, "value", None)) for s in node.body)):
+            return
+        model = ModelFact(qualname, "django", None, node.lineno, node.end_lineno or node.lineno,
+                          bases=list(bases), app_label=app_label(ctx.module))
+        meta = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"),
+                    None)
+        m2m_fields: list[tuple[str, ast.Call]] = []
+        if meta is not None:
+            self._meta(meta, model)
+        for stmt in node.body:
+            target = value = None
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name):
+                target, value = stmt.targets[0].id, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                target, value = stmt.target.id, stmt.value
+            if target is None or not isinstance(value, ast.Call):
+                continue
+            kind = last_name(value.func)
+            if not (kind.endswith("Field") or kind in RELATIONS):
+                continue
+            if RELATIONS.get(kind) == "m2m":
+                m2m_fields.append((target, value))
+                continue
+            model.columns.append(self._field(target, kind, value, model))
+        # a concrete in-file parent means multi-table inheritance: the key is <parent>_ptr
+        concrete_parent = any(not ctx.models[b].abstract for b in in_file_base)
+        if not any(c.primary_key for c in model.columns) and not concrete_parent:
+            model.columns.insert(0, ColumnFact("id", "integer", nullable=False, primary_key=True))
+        for name, call in m2m_fields:
+            self._many_to_many(name, call, model)
+        ctx.model_facts.append(model)
+        ctx.models[qualname] = model
+
+    def _meta(self, meta: ast.ClassDef, model: ModelFact) -> None:
+        for stmt in meta.body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            name, value = stmt.targets[0].id, stmt.value
+            if name == "db_table":
+                model.table = literal_str(value)
+                if model.table is None:
+                    self.ctx.warn("orm_ambiguous", f"{model.qualname}: Meta.db_table is not a "
+                                  "string literal", stmt.lineno)
+            elif name == "abstract":
+                model.abstract = bool(literal_bool(value))
+            elif name == "app_label":
+                model.app_label = literal_str(value) or model.app_label
+            elif name in ("unique_together", "index_together"):
+                groups = getattr(value, "elts", [])
+                if groups and all(literal_str(g) is not None for g in groups):
+                    groups = [value]  # a single tuple of field names
+                for group in groups:
+                    fields = [s for s in map(literal_str, getattr(group, "elts", [])) if s]
+                    if fields:
+                        model.indexes.append(IndexFact(None, fields, name == "unique_together"))
+            elif name in ("indexes", "constraints"):
+                for item in getattr(value, "elts", []):
+                    if not isinstance(item, ast.Call):
+                        continue
+                    kind = last_name(item.func)
+                    if kind not in ("Index", "UniqueConstraint"):
+                        continue
+                    fields = [s.lstrip("-") for s in map(
+                        literal_str, getattr(keyword(item, "fields"), "elts", [])) if s]
+                    if fields:
+                        model.indexes.append(IndexFact(literal_str(keyword(item, "name")),
+                                                       fields, kind == "UniqueConstraint"))
+
+    def _field(self, name: str, kind: str, call: ast.Call, model: ModelFact) -> ColumnFact:
+        relation = RELATIONS.get(kind)
+        column_name = literal_str(keyword(call, "db_column")) or (
+            f"{name}_id" if relation else name)
+        column = ColumnFact(column_name, FIELD_TYPES.get(kind, kind.removesuffix("Field").lower()
+                                                         or "unknown"))
+        column.nullable = bool(literal_bool(keyword(call, "null")))
+        column.primary_key = bool(literal_bool(keyword(call, "primary_key")))
+        if column.primary_key:
+            column.nullable = False
+        column.unique = bool(literal_bool(keyword(call, "unique"))) or column.primary_key \
+            or relation == "one_to_one"
+        db_index = literal_bool(keyword(call, "db_index"))
+        column.index = db_index if db_index is not None else relation is not None
+        column.default = literal_source(keyword(call, "default"))
+        if column.type == "string":
+            column.length = literal_int(keyword(call, "max_length")) or DEFAULT_LENGTH.get(kind)
+        elif column.type == "numeric":
+            column.precision = literal_int(keyword(call, "max_digits"))
+            column.scale = literal_int(keyword(call, "decimal_places"))
+        choices = keyword(call, "choices")
+        if isinstance(choices, ast.Attribute) and choices.attr == "choices":
+            enum_class = self.ctx.candidate(choices.value)
+            column.enum_name = enum_class.rpartition(".")[2]
+            values = self.ctx.enums.get(f"{enum_class}#values")
+            column.enum_values = list(values) if values is not None else None
+        if relation:
+            to_field = literal_str(keyword(call, "to_field"))
+            ref_model = self._target_model(call, model)
+            column.foreign_key = f"{ref_model}.{to_field or 'pk'}" if ref_model else None
+            model.foreign_keys.append(ForeignKeyFact(
+                [column_name], None, ref_model, [to_field] if to_field else [], call.lineno,
+                relation))  # type: ignore[arg-type]
+        return column
+
+    def _target_model(self, call: ast.Call, model: ModelFact) -> str | None:
+        target = call.args[0] if call.args else keyword(call, "to")
+        if target is None:
+            return None
+        text = literal_str(target)
+        if text is not None:
+            if text == "self":
+                return model.qualname
+            if "." in text:
+                return text
+            resolved = self.ctx.lookup(text)
+            if resolved is not None and resolved[0] == NAME:
+                return resolved[1]
+            return f"{self.ctx.module}.{text}"
+        return self.ctx.candidate(target)
+
+    def _many_to_many(self, name: str, call: ast.Call, model: ModelFact) -> None:
+        through = keyword(call, "through")
+        through_model = None
+        if through is not None:
+            text = literal_str(through)
+            if text is not None:
+                through_model = text if "." in text else f"{self.ctx.module}.{text}"
+                resolved = self.ctx.lookup(text) if "." not in text else None
+                if resolved is not None and resolved[0] == NAME:
+                    through_model = resolved[1]
+            else:
+                through_model = self.ctx.candidate(through)
+        through_table = literal_str(keyword(call, "db_table"))
+        if through_table is None and through_model is None and model.table:
+            through_table = f"{model.table}_{name}"
+        model.foreign_keys.append(ForeignKeyFact(
+            [name], None, self._target_model(call, model), [], call.lineno, "m2m",
+            through_table, through_model))
+
+    # -- access ------------------------------------------------------------------------
+
+    def _manager_model(self, root: ast.expr, segments: list) -> str | None:  # type: ignore[type-arg]
+        if not segments or segments[0][0] not in MANAGERS or segments[0][1] is not None:
+            return None
+        resolved = self.ctx.resolve(root)
+        if resolved is None:
+            return None
+        if resolved[0] in (NAME, VAR) and is_classlike(resolved[1]):
+            return resolved[1]
+        if resolved[0] == SELF:  # cls.objects inside a classmethod of the model
+            return resolved[1]
+        return None
+
+    def on_Call(self, node: ast.Call) -> None:
+        if id(node) in self.seen:
+            return
+        ctx = self.ctx
+        root, segments = unchain(node)
+        for _, call in segments:
+            if call is not None:
+                self.seen.add(id(call))
+        line = node.lineno
+        model = self._manager_model(root, segments)
+        if model is not None:
+            methods = [name for name, call in segments[1:] if call is not None]
+            if not methods:
+                return
+            writes = [m for m in methods if m in WRITES]
+            if writes:
+                ctx.access("write", "orm", line, model=model, operation=f"objects.{writes[0]}")
+            else:
+                ctx.access("read", "orm", line, model=model, operation=f"objects.{methods[0]}")
+            return
+        if len(segments) == 1 and segments[0][0] in ("save", "delete", "asave", "adelete") \
+                and segments[0][1] is not None:
+            resolved = ctx.resolve(root)
+            if isinstance(root, ast.Call) and last_name(root.func) == "super":
+                owner = ctx.enclosing_class()  # super().save() saves this model's row
+                resolved = (SELF, owner.qualname) if owner is not None else None
+            if resolved is not None and (resolved[0] == INSTANCE or (
+                    resolved[0] == SELF and resolved[1] in ctx.models)):
+                verb = segments[0][0]
+                ctx.access("write", "orm", line, model=resolved[1],
+                           operation=verb[1:] if verb in ("asave", "adelete") else verb)
+            return
+        if not segments and last_name(node.func) in SHORTCUTS and node.args:
+            resolved = ctx.resolve(node.args[0])
+            if resolved is not None and resolved[0] in (NAME, VAR) and is_classlike(resolved[1]):
+                ctx.access("read", "orm", line, model=resolved[1],
+                           operation=last_name(node.func))
+
+    def _instance_of(self, node: ast.Call) -> str | None:
+        root, segments = unchain(node)
+        if segments and segments[-1][0] in ONE_RESULT:
+            return self._manager_model(root, segments)
+        if not segments and last_name(node.func) == "get_object_or_404" and node.args:
+            resolved = self.ctx.resolve(node.args[0])
+            if resolved is not None and resolved[0] in (NAME, VAR) and is_classlike(resolved[1]):
+                return resolved[1]
+        return None
+
+    def _elements_of(self, node: ast.expr) -> str | None:
+        if not isinstance(node, ast.Call):
+            return None
+        root, segments = unchain(node)
+        if segments and segments[-1][0] not in ONE_RESULT:
+            return self._manager_model(root, segments)
+        return None

@@ -1,0 +1,185 @@
+"""Link stage: ORM models to tables, foreign keys and data access."""
+
+from __future__ import annotations
+
+from analyzer.link import django_app_label, link
+from link.facts_builder import FileBuilder, facts_from_sources, scan_of
+
+
+def _graph(*builders: FileBuilder):
+    facts = [b.build() for b in builders]
+    return link(scan_of(facts), facts)
+
+
+def test_sqlalchemy_models_sti_and_base_defined_elsewhere() -> None:
+    db = FileBuilder("shop.db").cls("Base")
+    models = (FileBuilder("shop.models").imp("shop.db.Base", "Base")
+              .model("User", "users", bases=("shop.db.Base",))
+              .model("Order", "orders", bases=("shop.db.Base",),
+                     fks=(("user_id", "users", None),))
+              # single-table inheritance: no __tablename__, maps to the parent's table
+              .model("GiftOrder", None, bases=("shop.models.Order",))
+              # a subclass the parser did not even recognise as a model
+              .cls("RushOrder", bases=("shop.models.Order",)))
+    graph = _graph(db, models)
+    assert graph.model_tables == {
+        "shop.models.User": "users", "shop.models.Order": "orders",
+        "shop.models.GiftOrder": "orders", "shop.models.RushOrder": "orders"}
+    orders = graph.tables["orders"]
+    assert orders.model == "shop.models.Order"
+    assert orders.models == ["shop.models.GiftOrder", "shop.models.Order",
+                             "shop.models.RushOrder"]
+    assert orders.unit == "shop.models.Order"
+    assert [(fk.columns, fk.ref_table) for fk in orders.foreign_keys] == [
+        (["user_id"], "users")]
+    assert graph.units["shop.models.Order"].model_of == "orders"
+
+
+def test_django_default_names_abstract_inheritance_and_m2m() -> None:
+    assert django_app_label("oscar.apps.order.models") == "order"
+    assert django_app_label("shop.catalogue.models.product") == "catalogue"
+    abstract = (FileBuilder("oscar.apps.catalogue.abstract_models")
+                .model("AbstractProduct", None, orm="django", bases=("django.db.models.Model",),
+                       columns=("id", "title"), abstract=True, app_label="catalogue",
+                       m2m=(("categories", "catalogue.Category", None),)))
+    models = (FileBuilder("oscar.apps.catalogue.models")
+              .cls("Product", bases=("oscar.apps.catalogue.abstract_models.AbstractProduct",))
+              .model("Category", None, orm="django", bases=("django.db.models.Model",))
+              .model("Tag", None, orm="django", bases=("django.db.models.Model",),
+                     m2m=(("products", "Product", "ProductTag"),))
+              .model("ProductTag", None, orm="django", bases=("django.db.models.Model",),
+                     fks=(("tag_id", None, "Tag"), ("product_id", None, "catalogue.Product"))))
+    orders = (FileBuilder("oscar.apps.order.models")
+              .model("Line", "order_line_custom", orm="django",
+                     bases=("django.db.models.Model",),
+                     fks=(("product_id", None, "catalogue.Product"), ("parent_id", None,
+                                                                       "self"))))
+    graph = _graph(abstract, models, orders)
+    assert "oscar.apps.catalogue.abstract_models.AbstractProduct" not in graph.model_tables
+    assert graph.model_tables["oscar.apps.catalogue.models.Product"] == "catalogue_product"
+    product = graph.tables["catalogue_product"]
+    # fields of the abstract parent are inherited
+    assert [c.name for c in product.columns] == ["id", "title"]
+    join = graph.tables["catalogue_product_categories"]
+    assert join.join_table
+    assert sorted(fk.ref_table for fk in join.foreign_keys) == [
+        "catalogue_category", "catalogue_product"]
+    # an explicit through model makes no synthetic join table
+    assert "catalogue_tag_products" not in graph.tables
+    assert {fk.ref_table for fk in graph.tables["catalogue_producttag"].foreign_keys} == {
+        "catalogue_tag", "catalogue_product"}
+    line = graph.tables["order_line_custom"]
+    assert {fk.ref_table for fk in line.foreign_keys} == {
+        "catalogue_product", "order_line_custom"}
+
+
+def test_django_multi_table_inheritance_gets_a_parent_link() -> None:
+    models = (FileBuilder("shop.places.models")
+              .model("Place", None, orm="django", bases=("django.db.models.Model",))
+              .cls("Restaurant", bases=("shop.places.models.Place",)))
+    graph = _graph(models)
+    restaurant = graph.tables["places_restaurant"]
+    assert [(fk.kind, fk.ref_table) for fk in restaurant.foreign_keys] == [
+        ("one_to_one", "places_place")]
+
+
+def test_core_tables_association_and_unknown_models_warn() -> None:
+    models = (FileBuilder("shop.models")
+              .model("Product", "products").model("Category", "categories")
+              .core_table("product_categories", "product_categories",
+                          fks=(("product_id", "products"), ("category_id", "categories")))
+              .model("Review", "reviews", fks=(("author_id", None, "Reviewer"),)))
+    svc = (FileBuilder("shop.svc").func("tag")
+           .access("tag", "write", model="shop.models.product_categories", operation="insert")
+           .access("tag", "read", model="shop.models.Ghost", operation="query"))
+    graph = _graph(models, svc)
+    assert graph.tables["product_categories"].join_table
+    assert graph.tables["product_categories"].orm == "sqlalchemy_core"
+    assert [(a.table, a.mode) for a in graph.accesses] == [("product_categories", "write")]
+    kinds = sorted(w.kind for w in graph.warnings)
+    assert kinds == ["orm_unknown_model", "orm_unknown_model"]
+    assert any("Reviewer" in w.message for w in graph.warnings)
+    assert any("shop.models.Ghost" in w.message and w.location
+               and w.location.path == "shop/svc.py" for w in graph.warnings)
+
+
+def test_accesses_resolve_reexported_models_raw_sql_and_instantiation() -> None:
+    pkg = FileBuilder("shop.models", is_package=True).imp("shop.models.order.Order", "Order")
+    order = FileBuilder("shop.models.order").model("Order", "orders")
+    svc = (FileBuilder("shop.svc").func("place").func("report")
+           .call("place", "shop.models.Order")  # Order(...) then session.add(order)
+           .call("place", "shop.models.Order.query.filter")  # not an instantiation
+           .access("place", "read", model="shop.models.Order", operation="query")
+           .sql("report", "SELECT * FROM Orders JOIN legacy_totals USING (id)",
+                reads=("Orders", "legacy_totals")))
+    graph = _graph(pkg, order, svc)
+    got = sorted((a.symbol, a.table, a.mode, a.via, a.operation) for a in graph.accesses)
+    assert got == [
+        ("shop.svc.place", "orders", "read", "orm", "query"),
+        ("shop.svc.place", "orders", "write", "orm", "instantiate"),
+        ("shop.svc.report", "legacy_totals", "read", "raw_sql", "sql"),
+        ("shop.svc.report", "orders", "read", "raw_sql", "sql"),
+    ]
+    assert graph.tables["legacy_totals"].orm == "sql_only"
+    assert graph.tables["orders"].orm == "sqlalchemy"
+
+
+DJANGO_APPS = {
+    "shop/__init__.py": "",
+    "shop/catalogue/__init__.py": "",
+    "shop/catalogue/abstract_models.py": '''
+from django.db import models
+
+class AbstractProduct(models.Model):
+    title = models.CharField(max_length=100)
+    categories = models.ManyToManyField("catalogue.Category")
+
+    class Meta:
+        abstract = True
+        app_label = "catalogue"
+''',
+    "shop/catalogue/models.py": '''
+from django.db import models
+from shop.catalogue.abstract_models import AbstractProduct
+
+class Category(models.Model):
+    name = models.CharField(max_length=50)
+
+class Product(AbstractProduct):
+    pass
+''',
+    "shop/order/__init__.py": "",
+    "shop/order/models.py": '''
+from django.db import models
+
+class Order(models.Model):
+    number = models.CharField(max_length=20)
+
+class Line(models.Model):
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE)
+    product = models.ForeignKey("catalogue.Product", on_delete=models.SET_NULL, null=True)
+''',
+    "shop/order/services.py": '''
+from shop.order.models import Line, Order
+
+def place(number):
+    order = Order.objects.create(number=number)
+    Line.objects.create(order=order)
+    return order
+''',
+}
+
+
+def test_django_apps_through_the_real_parser() -> None:
+    facts = facts_from_sources(DJANGO_APPS)
+    graph = link(scan_of(facts), facts)
+    assert set(graph.tables) == {"catalogue_category", "catalogue_product",
+                                 "catalogue_product_categories", "order_order", "order_line"}
+    # Product is a model only through its abstract parent, whose fields it inherits
+    assert graph.model_tables["shop.catalogue.models.Product"] == "catalogue_product"
+    assert [c.name for c in graph.tables["catalogue_product"].columns] == ["id", "title"]
+    line = graph.tables["order_line"]
+    assert {(tuple(fk.columns), fk.ref_table) for fk in line.foreign_keys} == {
+        (("order_id",), "order_order"), (("product_id",), "catalogue_product")}
+    assert [(a.table, a.mode) for a in graph.accesses] == [
+        ("order_order", "write"), ("order_line", "write")]

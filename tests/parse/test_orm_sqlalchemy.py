@@ -1,0 +1,269 @@
+"""SQLAlchemy models (declarative, Core, Flask-SQLAlchemy, SQLModel) and ORM access."""
+
+from __future__ import annotations
+
+MODELS = """
+    import enum
+    from typing import Optional
+    from sqlalchemy import (Column, Enum, ForeignKey, Index, Integer, Numeric, String, Table,
+                            UniqueConstraint, select, insert, update, delete)
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, declared_attr
+    from shop.db import metadata
+
+    class Base(DeclarativeBase):
+        pass
+
+    class OrderStatus(enum.Enum):
+        PENDING = "pending"
+        PAID = "paid"
+
+    order_tags = Table(
+        "order_tags", metadata,
+        Column("order_id", ForeignKey("orders.id"), primary_key=True),
+        Column("tag_id", Integer, ForeignKey("tags.id"), primary_key=True),
+    )
+
+    class Order(Base):
+        __tablename__ = "orders"
+        __table_args__ = (
+            Index("ix_orders_user_status", "user_id", "status"),
+            UniqueConstraint("number", name="uq_number"),
+        )
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+        number: Mapped[str] = mapped_column(String(32))
+        note: Mapped[Optional[str]] = mapped_column(String(200))
+        memo: Mapped[str | None]
+        total = Column(Numeric(10, 2), nullable=False, default=0)
+        status: Mapped[OrderStatus] = mapped_column(Enum(OrderStatus), index=True)
+        kind = Column(Enum("web", "phone", name="order_kind"))
+        user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+        tags = relationship("Tag", secondary=order_tags)
+        labels = relationship("Label", secondary="order_labels")
+        user: Mapped["User"] = relationship(back_populates="orders")
+
+    class Tag(Base):
+        __tablename__ = "tags"
+        id = Column(Integer, primary_key=True)
+        status = Column(Enum(ExternalStatus))
+
+    class Dynamic(Base):
+        @declared_attr
+        def __tablename__(cls):
+            return cls.__name__.lower()
+        id = Column(Integer, primary_key=True)
+
+    class Manager(Order):
+        __mapper_args__ = {"polymorphic_identity": "manager"}
+"""
+
+
+def models(facts):
+    return {m.qualname: m for m in facts.models}
+
+
+def columns(model):
+    return {c.name: c for c in model.columns}
+
+
+def test_declarative_model_columns_and_types(extract, line):
+    facts = extract(MODELS, module="shop.models")
+    order = models(facts)["shop.models.Order"]
+    assert (order.orm, order.table, order.line) == \
+        ("sqlalchemy", "orders", line(MODELS, "class Order(Base)"))
+    cols = columns(order)
+    assert (cols["id"].type, cols["id"].primary_key, cols["id"].nullable) == \
+        ("integer", True, False)
+    assert (cols["number"].type, cols["number"].length, cols["number"].nullable) == \
+        ("string", 32, False)
+    assert cols["note"].nullable is True  # Mapped[Optional[str]]
+    assert (cols["memo"].type, cols["memo"].nullable) == ("string", True)  # annotation only
+    total = cols["total"]
+    assert (total.type, total.precision, total.scale, total.nullable, total.default) == \
+        ("numeric", 10, 2, False, "0")
+    status = cols["status"]
+    assert (status.type, status.enum_name, status.enum_values, status.index) == \
+        ("enum", "OrderStatus", ["PENDING", "PAID"], True)
+    assert (cols["kind"].enum_values, cols["kind"].enum_name) == (["web", "phone"], "order_kind")
+    assert (cols["user_id"].foreign_key, cols["user_id"].unique) == ("users.id", True)
+    assert "user" not in cols and "tags" not in cols
+    fk = next(f for f in order.foreign_keys if f.kind == "fk")
+    assert (fk.columns, fk.ref_table, fk.ref_columns) == (["user_id"], "users", ["id"])
+    indexes = {(i.name, tuple(i.columns), i.unique) for i in order.indexes}
+    assert indexes == {("ix_orders_user_status", ("user_id", "status"), False),
+                       ("uq_number", ("number",), True)}
+    tag_status = columns(models(facts)["shop.models.Tag"])["status"]
+    assert (tag_status.enum_name, tag_status.enum_values) == ("ExternalStatus", None)
+
+
+def test_association_tables_and_m2m(extract):
+    facts = extract(MODELS, module="shop.models")
+    found = models(facts)
+    assoc = found["shop.models.order_tags"]
+    assert (assoc.orm, assoc.table) == ("sqlalchemy_core", "order_tags")
+    assert {c.name: c.foreign_key for c in assoc.columns} == \
+        {"order_id": "orders.id", "tag_id": "tags.id"}
+    assert all(c.primary_key and not c.nullable for c in assoc.columns)
+    m2m = {f.ref_model: f for f in found["shop.models.Order"].foreign_keys if f.kind == "m2m"}
+    assert m2m["shop.models.Tag"].through_table == "order_tags"  # defined in the file
+    assert m2m["Label"].through_table == "order_labels"  # not placeable: bare class name
+
+
+def test_declared_attr_sti_and_base(extract, line):
+    facts = extract(MODELS, module="shop.models")
+    found = models(facts)
+    assert "shop.models.Base" not in found
+    assert found["shop.models.Dynamic"].table is None
+    warning = next(w for w in facts.warnings if w.kind == "orm_ambiguous")
+    assert warning.line == line(MODELS, "def __tablename__")
+    assert "declared_attr" in warning.message
+    manager = found["shop.models.Manager"]
+    assert manager.table is None and manager.bases == ["shop.models.Order"]
+
+
+def test_table_attribute_and_other_namesakes(extract):
+    facts = extract("""
+        import sqlalchemy as sa
+        from django_tables2 import Column as TableColumn
+        from shop.db import Base, metadata
+
+        class Legacy(Base):
+            __table__ = sa.Table("legacy_orders", metadata,
+                                 sa.Column("id", sa.BigInteger, primary_key=True))
+
+        class OrderTable:
+            name = TableColumn(accessor="name")
+    """, module="shop.legacy")
+    found = models(facts)
+    assert list(found) == ["shop.legacy.Legacy"]
+    assert found["shop.legacy.Legacy"].table == "legacy_orders"
+    assert columns(found["shop.legacy.Legacy"])["id"].type == "bigint"
+
+
+def test_flask_sqlalchemy_and_sqlmodel_default_tables(extract):
+    facts = extract("""
+        from flask_sqlalchemy import SQLAlchemy
+        from sqlmodel import Field, SQLModel
+
+        db = SQLAlchemy()
+
+        class OrderLine(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            sku = db.Column(db.String(40), nullable=False)
+
+        class Hero(SQLModel, table=True):
+            id: int | None = Field(default=None, primary_key=True)
+            name: str = Field(index=True)
+            team_id: int | None = Field(default=None, foreign_key="team.id")
+    """, module="shop.models")
+    found = models(facts)
+    line = found["shop.models.OrderLine"]
+    assert line.table == "order_line"
+    assert (columns(line)["sku"].length, columns(line)["sku"].nullable) == (40, False)
+    hero = found["shop.models.Hero"]
+    assert hero.table == "hero"
+    cols = columns(hero)
+    assert (cols["id"].primary_key, cols["name"].index, cols["team_id"].foreign_key) == \
+        (True, True, "team.id")
+    assert cols["team_id"].nullable is True and cols["name"].nullable is False
+
+
+def accesses(facts):
+    return {(a.scope.rpartition(".")[2], a.mode, a.model, a.operation) for a in facts.accesses}
+
+
+def test_reads_and_writes(extract):
+    facts = extract("""
+        from sqlalchemy import select, insert, update, delete
+        from shop.models import Order, OrderLine, Payment, order_tags
+        from shop.db import db
+
+        def reads(session, order_id):
+            session.query(Order).filter(Order.id == order_id).all()
+            session.scalars(select(Payment).join(OrderLine)).all()
+            session.get(Order, order_id)
+            Order.query.filter_by(id=order_id).first()
+            session.execute(select(order_tags.c.order_id))
+
+        def writes(session, order_id):
+            session.add(Order(number="1"))
+            line = OrderLine(sku="x")
+            session.add_all([line, Payment(amount=1)])
+            session.execute(insert(Order).values(number="2"))
+            session.execute(update(Payment).where(Payment.id == 1).values(amount=2))
+            session.execute(delete(OrderLine))
+            session.query(Order).filter(Order.id == order_id).delete()
+            session.bulk_insert_mappings(Payment, [{}])
+            order_tags.insert()
+
+        def mutate(session, order_id):
+            order = session.get(Order, order_id)
+            order.status = "paid"
+            first = session.query(Payment).filter_by(order_id=order_id).first()
+            first.amount += 1
+            found = session.scalars(select(OrderLine)).one()
+            session.delete(found)
+            for line in session.query(OrderLine):
+                line.qty = 0
+    """)
+    found = accesses(facts)
+    assert {
+        ("reads", "read", "shop.models.Order", "query"),
+        ("reads", "read", "shop.models.Payment", "select"),
+        ("reads", "read", "shop.models.OrderLine", "join"),
+        ("reads", "read", "shop.models.Order", "session.get"),
+        ("reads", "read", "shop.models.order_tags", "select"),
+    } <= found
+    writes = {a for a in found if a[0] == "writes"}
+    assert writes == {
+        ("writes", "write", "shop.models.Order", "session.add"),
+        ("writes", "write", "shop.models.OrderLine", "session.add_all"),
+        ("writes", "write", "shop.models.Payment", "session.add_all"),
+        ("writes", "write", "shop.models.Order", "insert"),
+        ("writes", "write", "shop.models.Payment", "update"),
+        ("writes", "write", "shop.models.OrderLine", "delete"),
+        ("writes", "write", "shop.models.Order", "query.delete"),
+        ("writes", "write", "shop.models.Payment", "session.bulk_insert_mappings"),
+        ("writes", "write", "shop.models.order_tags", "table.insert"),
+    }
+    mutate = {a for a in found if a[0] == "mutate" and a[1] == "write"}
+    assert mutate == {
+        ("mutate", "write", "shop.models.Order", "attribute_set"),
+        ("mutate", "write", "shop.models.Payment", "attribute_set"),
+        ("mutate", "write", "shop.models.OrderLine", "session.delete"),
+        ("mutate", "write", "shop.models.OrderLine", "attribute_set"),
+    }
+    assert any(a.model == "shop.models.Order" and a.mode == "read" for a in facts.accesses
+               if a.scope.endswith(".reads") and a.line == 10)  # Flask-SQLAlchemy M.query
+
+
+def test_dict_get_and_list_insert_are_not_orm(extract):
+    facts = extract("""
+        from shop.models import Order
+        REGISTRY = {}
+
+        def f(items):
+            REGISTRY.get(Order, None)
+            items.insert(0, 1)
+            items.delete()
+    """)
+    assert facts.accesses == []
+
+
+def test_alembic_create_table(extract):
+    facts = extract("""
+        import sqlalchemy as sa
+        from alembic import op
+
+        def upgrade():
+            op.create_table(
+                "invoices",
+                sa.Column("id", sa.Integer(), nullable=False),
+                sa.Column("order_id", sa.Integer(), sa.ForeignKey("orders.id")),
+                sa.PrimaryKeyConstraint("id"),
+            )
+    """, module="migrations.versions.0001_invoices")
+    model = facts.models[0]
+    assert (model.table, model.orm) == ("invoices", "sqlalchemy_core")
+    assert columns(model)["id"].primary_key
+    assert columns(model)["order_id"].foreign_key == "orders.id"
