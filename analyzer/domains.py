@@ -435,8 +435,11 @@ class DomainMatcher:
                 if word not in self._concept:
                     self._related.setdefault(word, []).append((d.name, w))
         self._cache: dict[tuple[str, bool], dict[str, float]] = {}
+        self._stems: dict[str, str] = {}  # word -> stem: identifiers repeat their words
         # results of callers that score composite things (a unit with its module path)
         self.memo: dict[tuple[str, str, bool], dict[str, float]] = {}
+        # module -> the non-empty scores of its path's words (shared by all its units)
+        self.module_memo: dict[tuple[str, bool], list[dict[str, float]]] = {}
 
     def score(self, name: str, *, related: bool = True) -> dict[str, float]:
         """Domain name → match strength of identifier ``name`` (empty when none); with
@@ -444,22 +447,28 @@ class DomainMatcher:
         hit = self._cache.get((name, related))
         if hit is not None:
             return hit
-        out: dict[str, float] = {}
         if not self.domains:
-            return out
+            return {}
+        # both variants in one pass over the words: every name is asked for both
+        own: dict[str, float] = {}
+        out: dict[str, float] = {}
+        stems = self._stems
         position = 0
         for word in split_identifier(name):
             if len(word) < 3 or word.isdigit() or word in LAYER_WORDS:
                 continue
-            s = stem(word)
+            s = stems.get(word)
+            if s is None:
+                s = stems[word] = stem(word)
             pos = 1.0 if position == 0 else self.LATER_WORD
             position += 1
             dom = self._concept.get(s)
             if dom is not None:
+                own[dom] = own.get(dom, 0.0) + pos
                 out[dom] = out.get(dom, 0.0) + pos
                 continue
-            if related:
-                for dname, w in self._related.get(s, ()):
-                    out[dname] = out.get(dname, 0.0) + self.RELATED_WEIGHT * w * pos
-        self._cache[(name, related)] = out
-        return out
+            for dname, w in self._related.get(s, ()):
+                out[dname] = out.get(dname, 0.0) + self.RELATED_WEIGHT * w * pos
+        self._cache[(name, False)] = own
+        self._cache[(name, True)] = out
+        return out if related else own

@@ -10,8 +10,10 @@ APT_PACKAGES=(
   chromium                       # headless browser for the report and mermaid tests
   nginx libnginx-mod-http-lua    # the generated API gateway, tested on the real nginx
   lua-resty-core lua-resty-lrucache lua-nginx-string lua-nginx-redis lua-cjson
-  nodejs npm                     # installs the pinned mermaid for the browser tests
 )
+# npm installs the pinned mermaid for the browser tests; a machine with its own Node.js keeps
+# it (Debian's nodejs conflicts with other builds of node)
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi

@@ -16,6 +16,7 @@ from analyzer.domains import stem
 from analyzer.model.analysis import Operation, SourceLocation
 
 _WRITE_DEPTH = 2
+_NOTHING: frozenset[str] = frozenset()
 #: ORM/SQL operations that create rows (a model constructed, session.add, INSERT, ...)
 INSERT_OPERATIONS = frozenset((
     "instantiate", "session.add", "add", "add_all", "insert", "create", "bulk_create",
@@ -38,23 +39,42 @@ class WriteIndex:
                 if acc.operation in INSERT_OPERATIONS:
                     self.inserts.add(key)
         self.callees: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+        callers_of: dict[str, set[str]] = defaultdict(set)
         for site in inp.graph.calls:
             if site.is_call and site.caller != site.callee:
                 self.callees[site.caller].append((site.callee, site.line, site.result_used))
+                callers_of[site.callee].add(site.caller)
         for lst in self.callees.values():
             lst.sort(key=lambda c: (c[1], c[0]))
+        self._callers_of = callers_of
+        # _reach[d]: the symbols that write something within d calls; most symbols write
+        # nothing however deep one looks, and are answered without walking their calls
+        self._reach: list[set[str]] = [set(self.direct)]
         self._memo: dict[tuple[str, int], frozenset[str]] = {}
+
+    def _reaching(self, depth: int) -> set[str]:
+        reach = self._reach
+        while len(reach) <= depth:
+            grown = set(reach[0])
+            for symbol in reach[-1]:
+                grown.update(self._callers_of.get(symbol, ()))
+            reach.append(grown)
+        return reach[max(depth, 0)]
 
     def writes(self, symbol: str, depth: int = _WRITE_DEPTH) -> frozenset[str]:
         key = (symbol, depth)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
+        if symbol not in self._reaching(depth):
+            return _NOTHING
         self._memo[key] = frozenset()  # cycle guard
         out = set(self.direct.get(symbol, ()))
         if depth > 0:
+            below = self._reaching(depth - 1)
             for callee, _, _ in self.callees.get(symbol, ()):
-                out |= self.writes(callee, depth - 1)
+                if callee in below:
+                    out |= self.writes(callee, depth - 1)
         result = frozenset(out)
         self._memo[key] = result
         return result

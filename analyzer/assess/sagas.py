@@ -96,15 +96,21 @@ class _Compensations:
                 if svc is not None:
                     self.symbols_of.setdefault(svc, []).append(q)
         self._by_verb: dict[str, dict[str, list[tuple[str, list[str]]]]] = {}
+        self._lowered: dict[str, list[tuple[str, str]]] = {}
+        self._verbs: dict[str, str] = {}
 
     def _named(self, service: str, verb: str) -> list[tuple[str, list[str]]]:
         """Functions of ``service`` whose name starts with ``verb`` (and their words)."""
         index = self._by_verb.setdefault(service, {})
         found = index.get(verb)
         if found is None:
+            lowered = self._lowered.get(service)
+            if lowered is None:  # many verbs are looked up in the same service
+                lowered = self._lowered[service] = [
+                    (q.rsplit(".", 1)[-1].lstrip("_").lower(), q)
+                    for q in self.symbols_of.get(service, ())]
             found = []
-            for q in self.symbols_of.get(service, ()):
-                name = q.rsplit(".", 1)[-1].lstrip("_").lower()
+            for name, q in lowered:
                 if name.startswith(verb):  # cheap filter before splitting the name
                     words = _words(q.rsplit(".", 1)[-1])
                     if words and words[0] == verb:
@@ -113,8 +119,11 @@ class _Compensations:
         return found
 
     def verb(self, qualname: str) -> str:
-        words = _words(qualname.rsplit(".", 1)[-1])
-        return words[0] if words else ""
+        found = self._verbs.get(qualname)
+        if found is None:
+            words = _words(qualname.rsplit(".", 1)[-1])
+            found = self._verbs[qualname] = words[0] if words else ""
+        return found
 
     def is_inverse(self, op: str, later: str) -> bool:
         return self.verb(later) in self.inverse.get(self.verb(op), ())

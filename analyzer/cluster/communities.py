@@ -29,15 +29,23 @@ def _satellites(cg: ClusterGraph) -> dict[str, str]:
     """node -> the node it is folded into (only for folded nodes)."""
     adj = cg.adjacency()
     fold: dict[str, str] = {}
+    code = [n for n in cg.nodes if not n.startswith((TABLE, ANCHOR, PIN, APP))]
     for _ in range(3):
         changed = False
-        for node in cg.nodes:
-            if node in fold or node.startswith((TABLE, ANCHOR, PIN, APP)):
+        for node in code:
+            if node in fold:
                 continue
-            live = [n for n in adj[node] if n not in fold]
-            if len(live) == 1 and live[0] not in fold:
-                fold[node] = live[0]
-                changed = True
+            # the one neighbour not folded yet, if there is exactly one
+            live: str | None = None
+            for n in adj[node]:
+                if n not in fold:
+                    if live is not None:
+                        break
+                    live = n
+            else:
+                if live is not None:
+                    fold[node] = live
+                    changed = True
         if not changed:
             break
     # resolve chains
@@ -94,17 +102,25 @@ def louvain_partition(adj: list[dict[int, float]], *, resolution: float = 1.0,
         tot = list(degree)
         order = list(range(size))
         rng.shuffle(order)
+        nbrs = [tuple(a.items()) for a in adj]
+        # A node's weights towards the neighbouring communities change only when a
+        # neighbour moves: kept between passes and rebuilt (same order, same sums) only
+        # then. Later passes move few nodes, so most visits skip the neighbour loop.
+        cached: list[dict[int, float] | None] = [None] * size
         moved_any = False
         improved = True
         while improved:
             improved = False
             for u in order:
+                weights = cached[u]
+                if weights is None:
+                    weights = {}
+                    for v, w in nbrs[u]:
+                        c = comm[v]
+                        weights[c] = weights.get(c, 0.0) + w
+                    cached[u] = weights
                 cu = comm[u]
                 ku = degree[u]
-                weights: dict[int, float] = {}
-                for v, w in adj[u].items():
-                    c = comm[v]
-                    weights[c] = weights.get(c, 0.0) + w
                 tot[cu] -= ku
                 factor = resolution * ku / m2
                 best = cu
@@ -118,6 +134,8 @@ def louvain_partition(adj: list[dict[int, float]], *, resolution: float = 1.0,
                     comm[u] = best
                     improved = True
                     moved_any = True
+                    for v, _ in nbrs[u]:
+                        cached[v] = None
         if not moved_any:
             break
         renumber: dict[int, int] = {}
@@ -132,7 +150,7 @@ def louvain_partition(adj: list[dict[int, float]], *, resolution: float = 1.0,
         for u in range(size):
             cu = renumber[comm[u]]
             new_degree[cu] += degree[u]
-            for v, w in adj[u].items():
+            for v, w in nbrs[u]:
                 cv = renumber[comm[v]]
                 if cu != cv:
                     new_adj[cu][cv] = new_adj[cu].get(cv, 0.0) + w

@@ -145,35 +145,43 @@ def extend_kernel(graph: ProgramGraph, refs: dict[str, dict[str, int]],
     for callee, callers in refs.items():
         for caller in callers:
             outgoing[caller].add(callee)
+    # A unit's verdict depends only on which of its callers and callees are kernel: after
+    # the first round only units next to a unit found since their last look are looked
+    # at again (same order, same outcome as re-checking everything).
+    order = [uid for uid in sorted(unit_context)
+             if uid not in writers and not graph.units[uid].model_of
+             and not graph.units[uid].routes]
+    dirty = set(order)
     changed = True
     while changed:
         changed = False
-        for uid in sorted(unit_context):
-            unit = graph.units[uid]
-            if uid in found or uid in writers or unit.model_of or unit.routes:
+        for uid in order:
+            if uid in found or uid not in dirty:
                 continue
+            dirty.discard(uid)
+            unit = graph.units[uid]
             callers = refs.get(uid, {})
             users = {unit_context[c] for c in callers if c in unit_context and c not in found}
             if len(users) >= threshold and uid not in domain_named:
                 found[uid] = KernelUnit(
                     unit=uid, used_by=sorted(users),
                     reason=f"used by {len(users)} of {n_contexts} services and writes no table")
-                changed = True
-                continue
-            if callers and all(c in found for c in callers):
+            elif callers and all(c in found for c in callers):
                 found[uid] = KernelUnit(unit=uid, used_by=[],
                                         reason="used only by other shared-kernel code")
-                changed = True
+            elif callers or unit.kind == "module":
                 continue
-            if callers or unit.kind == "module":
-                continue
-            reached = {unit_context[c] for c in outgoing.get(uid, ())
-                       if c in unit_context and c not in found}
-            if len(reached) >= threshold:
+            else:
+                reached = {unit_context[c] for c in outgoing.get(uid, ())
+                           if c in unit_context and c not in found}
+                if len(reached) < threshold:
+                    continue
                 found[uid] = KernelUnit(
                     unit=uid, used_by=sorted(reached),
                     reason=f"composition root: nothing calls it and it wires {len(reached)} "
                     "services together (the gateway and each service's own entry point "
                     "replace it)")
-                changed = True
+            changed = True
+            dirty.update(callers)
+            dirty.update(outgoing.get(uid, ()))
     return [found[k] for k in sorted(found)]

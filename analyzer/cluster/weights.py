@@ -86,32 +86,45 @@ class ClusterGraph:
     pins: dict[str, str] = field(default_factory=dict)  # pin node -> service name
     evidence: dict[str, dict[str, float]] = field(default_factory=dict)  # node -> domains
 
+    _adjacency: dict[str, dict[str, float]] | None = field(default=None, repr=False,
+                                                           compare=False)
+
     def adjacency(self) -> dict[str, dict[str, float]]:
-        adj: dict[str, dict[str, float]] = {n: {} for n in self.nodes}
-        for (a, b), w in self.edges.items():
-            adj[a][b] = w
-            adj[b][a] = w
-        return adj
+        """node -> {neighbour: weight}; built once (the graph is not changed after
+        :func:`build_graph`), callers must not modify it."""
+        if self._adjacency is None:
+            adj: dict[str, dict[str, float]] = {n: {} for n in self.nodes}
+            for (a, b), w in self.edges.items():
+                adj[a][b] = w
+                adj[b][a] = w
+            self._adjacency = adj
+        return self._adjacency
 
 
 def unit_evidence(graph: ProgramGraph, unit_id: str, matcher: DomainMatcher,
                   roots: set[str], *, related: bool = True) -> dict[str, float]:
     """How strongly a unit's own name and its module path match domains."""
     key = ("unit", unit_id, related)
-    hit = matcher.memo.get(key)
+    memo = matcher.memo
+    hit = memo.get(key)
     if hit is not None:
         return hit
     unit = graph.units[unit_id]
     out: dict[str, float] = {}
-    matcher.memo[key] = out
+    memo[key] = out
     if not matcher.domains:
         return out
     if unit.kind != "module":
         for dom, s in matcher.score(unit_id.rsplit(".", 1)[-1], related=related).items():
             out[dom] = out.get(dom, 0.0) + s
-    parts = [p for p in unit.module.split(".") if p not in roots]
-    for part in parts:
-        for dom, s in matcher.score(part, related=related).items():
+    # the module's words are the same for all its units: their scores are looked up once
+    mkey = (unit.module, related)
+    parts = matcher.module_memo.get(mkey)
+    if parts is None:
+        parts = matcher.module_memo[mkey] = [score for p in unit.module.split(".") if p not in roots
+                              if (score := matcher.score(p, related=related))]
+    for score in parts:
+        for dom, s in score.items():
             out[dom] = out.get(dom, 0.0) + MODULE_WORD * s
     return out
 
@@ -242,29 +255,36 @@ def build_graph(graph: ProgramGraph, history: CoChangeHistory, matcher: DomainMa
             connect(node_of_table.get(name), node_of_table.get(fk.ref_table), w)
     # code: several units of one module calling the same unit are one relationship between
     # that module and the unit, so each of k such callers pulls with 1/sqrt(k)
+    units = graph.units
+    models = {uid for uid, unit in units.items() if unit.model_of}
     call_counts: dict[tuple[str, str, bool], int] = defaultdict(int)
     for site in graph.calls:
-        if site.caller_unit == site.callee_unit:
-            continue
-        if graph.units[site.callee_unit].model_of:
+        a, b = site.caller_unit, site.callee_unit
+        if a == b or b in models:
             continue  # uses of a model class are data access, counted above
-        call_counts[(site.caller_unit, site.callee_unit, site.is_call)] += 1
+        call_counts[(a, b, site.is_call)] += 1
     module_callers: dict[tuple[str, str], set[str]] = defaultdict(set)
     for a, b, _ in call_counts:
-        module_callers[(graph.units[a].module, b)].add(a)
+        module_callers[(units[a].module, b)].add(a)
+    node_get = node_of_unit.get
     for (a, b, is_call), n in sorted(call_counts.items()):
-        k = len(module_callers[(graph.units[a].module, b)])
-        connect(node_of_unit.get(a), node_of_unit.get(b), (W_CALL if is_call else W_REF)
-                * damped(n) / math.sqrt(k))
+        na, nb = node_get(a), node_get(b)
+        if na is None or nb is None or na == nb:
+            continue
+        w = (W_CALL if is_call else W_REF) * (1.0 + math.log2(n) if n > 1 else 1.0) \
+            / math.sqrt(len(module_callers[(units[a].module, b)]))
+        edges[(na, nb) if na < nb else (nb, na)] += w
     for sub, base in graph.inherits:
-        connect(node_of_unit.get(graph.symbols[sub].unit),
-                node_of_unit.get(graph.symbols[base].unit), W_INHERIT)
+        connect(node_get(graph.symbols[sub].unit), node_get(graph.symbols[base].unit),
+                W_INHERIT)
     for (a, b), n in graph.imports.items():
-        connect(node_of_unit.get(a), node_of_unit.get(b), W_IMPORT * damped(n))
-    for uid, unit in graph.units.items():
+        na, nb = node_get(a), node_get(b)
+        if na is not None and nb is not None and na != nb:
+            edges[(na, nb) if na < nb else (nb, na)] += W_IMPORT * (
+                1.0 + math.log2(n) if n > 1 else 1.0)
+    for uid, unit in units.items():
         if unit.kind != "module":
-            connect(node_of_unit.get(uid), node_of_unit.get(graph.modules[unit.module].unit),
-                    W_MODULE)
+            connect(node_get(uid), node_get(graph.modules[unit.module].unit), W_MODULE)
     module_of_path = {m.path: m for m in graph.modules.values()}
     for (pa, pb), n in history.pairs.items():
         if n < COCHANGE_MIN or pa not in module_of_path or pb not in module_of_path:

@@ -21,6 +21,9 @@ ImportKind = Literal[
     "dynamic",  # importlib.import_module("literal") / __import__("literal")
     "django_app",  # a module named in INSTALLED_APPS
     "django_model",  # "app_label.Model" string reference
+    # a class loaded by app module label (django-oscar get_class("order.utils", "X")):
+    # target "order.utils.X", from_module "order.utils"; the link stage finds the module
+    "app_class",
 ]
 AccessMode = Literal["read", "write"]
 AccessVia = Literal["orm", "raw_sql"]

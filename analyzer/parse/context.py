@@ -6,7 +6,8 @@ and builtins. A binding is a ``(kind, target)`` pair:
 
 * ``NAME``     – ``target`` is a qualified name (module, class, function): ``shop.models.Order``
 * ``INSTANCE`` – an object of class ``target`` (``v = Order()``, ``v: Order``,
-  ``session.get(Order, 1)``)
+  ``session.get(Order, 1)``, ``v = lock_stock(...)`` where the same-file function
+  ``lock_stock`` is annotated ``-> Order`` or returns such an expression)
 * ``SELF``     – ``self``/``cls`` inside a method of class ``target``
 * ``VAR``      – a module-level variable of unknown type; ``target`` is its own qualname
 * ``UNKNOWN``  – a local of unknown type: resolution stops (parameter ``id`` hides
@@ -186,6 +187,11 @@ class FileContext:
         self.table_vars: dict[str, str] = {}  # qualname of a Core Table variable -> table name
         self.enums: dict[str, list[str]] = {}  # qualname of an Enum class -> member names
         self.router_prefixes: dict[str, str] = {}  # qualname of APIRouter/Blueprint -> prefix
+        # module-level functions and methods of module-level classes, by qualname: what a
+        # call of one returns is read from its annotation or its return statements
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.method_owners: dict[str, str] = {}  # method qualname -> its class qualname
+        self.return_types: dict[str, str | None] = {}
         # facts
         self.definitions: list[Definition] = []
         self.imports: list[ImportFact] = []
@@ -299,11 +305,78 @@ class FileContext:
             if model:
                 return (INSTANCE, model)
         callee = self.resolve(func)
-        if callee is not None and callee[0] == NAME and is_classlike(callee[1]):
+        if callee is None:
+            return None
+        if callee[0] == NAME and is_classlike(callee[1]):
             if callee[1].startswith("builtins."):
                 return None
             return (INSTANCE, callee[1])
+        if callee[1] in self.functions and callee[0] in (NAME, MEMBER):
+            returned = self.returned_class(callee[1])
+            if returned is not None:
+                return (INSTANCE, returned)
         return None
+
+    def returned_class(self, qualname: str) -> str | None:
+        """The class of the instance a same-file function returns: its return annotation
+        (``-> Inventory``, ``-> Optional[Inventory]``), else the class every ``return``
+        agrees on (``return session.get(Inventory, sku)``, ``return stock`` after
+        ``stock = ...one()``). Memoised; recursion through other functions is guarded."""
+        if qualname in self.return_types:
+            return self.return_types[qualname]
+        self.return_types[qualname] = None  # recursion guard
+        node = self.functions[qualname]
+        saved = self.scope
+        # evaluate in a fresh scope of the function: module names visible, parameters not
+        scope = Scope(qualname, "function", self.module_scope)
+        self.scope = scope
+        try:
+            if node.returns is not None:
+                result = self.annotation_class(node.returns)
+            else:
+                result = self._inferred_return(node, scope)
+        finally:
+            self.scope = saved
+        self.return_types[qualname] = result
+        return result
+
+    def _inferred_return(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                         scope: Scope) -> str | None:
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        for arg in (*positional, args.vararg, *args.kwonlyargs, args.kwarg):
+            if arg is not None:
+                annotated = self.annotation_class(arg.annotation) if arg.annotation else None
+                scope.bindings[arg.arg] = (INSTANCE, annotated) if annotated else _UNKNOWN
+        owner = self.method_owners.get(scope.qualname)
+        if owner is not None and positional and not any(
+                isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list):
+            scope.bindings[positional[0].arg] = (SELF, owner)
+        found: str | None = None
+        for stmt in _body_statements(node.body):
+            cls = stmt.__class__
+            if cls is ast.Assign and len(stmt.targets) == 1 \
+                    and stmt.targets[0].__class__ is ast.Name:  # type: ignore[attr-defined]
+                name = stmt.targets[0].id  # type: ignore[attr-defined]
+                resolved = self.resolve(stmt.value)  # type: ignore[attr-defined]
+                scope.bindings[name] = resolved if resolved is not None \
+                    and resolved[0] == INSTANCE else _UNKNOWN
+            elif cls is ast.AnnAssign and stmt.target.__class__ is ast.Name:  # type: ignore[attr-defined]
+                annotated = self.annotation_class(stmt.annotation)  # type: ignore[attr-defined]
+                scope.bindings[stmt.target.id] = (INSTANCE, annotated) if annotated \
+                    else _UNKNOWN  # type: ignore[attr-defined]
+            elif cls is ast.Return and stmt.value is not None:  # type: ignore[attr-defined]
+                value = stmt.value  # type: ignore[attr-defined]
+                if value.__class__ is ast.Constant and value.value is None:
+                    continue  # `return None` on a not-found path
+                resolved = self.resolve(value)
+                if resolved is None or resolved[0] != INSTANCE or (
+                        found is not None and resolved[1] != found):
+                    return None  # an unknown or a second class: no single answer
+                found = resolved[1]
+        if found is not None and _is_generator(node):
+            return None  # a generator's call returns the generator, not the value
+        return found
 
     def value_binding(self, value: ast.AST, name: str) -> Binding:
         """The binding an assignment ``name = value`` creates in the current scope."""
@@ -416,6 +489,40 @@ class FileContext:
                 continue
             target = f"{base}.{alias.name}" if base else alias.name
             scope.bindings[alias.asname or alias.name] = (NAME, target)
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _body_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """A function body's statements in source order, through nested blocks (if, for,
+    while, with, try, match) but not into nested functions or classes."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        if isinstance(stmt, _NESTED_SCOPES):
+            continue
+        out.append(stmt)
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                out.extend(_body_statements(block))
+        for handler in getattr(stmt, "handlers", ()):
+            out.extend(_body_statements(handler.body))
+        for case in getattr(stmt, "cases", ()):
+            out.extend(_body_statements(case.body))
+    return out
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(item, _NESTED_SCOPES):
+            continue
+        stack.extend(ast.iter_child_nodes(item))
+    return False
 
 
 class Extractor:

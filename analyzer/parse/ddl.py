@@ -3,10 +3,14 @@ keys, foreign keys and unique constraints, ``CREATE INDEX``, ``ALTER TABLE ... A
 [CONSTRAINT] FOREIGN KEY`` → ``ModelFact(orm="ddl")`` named ``<module>.<table>``.
 
 An ALTER/INDEX on a table created in another file yields a ModelFact holding just that
-key/index: the link stage merges ModelFacts by table name across files.
+key/index: the link stage merges ModelFacts by table name across files. A file of named
+queries (aiosql, pugsql) also gets one pseudo-function per query with the tables it reads
+and writes (``named_queries``).
 """
 
 from __future__ import annotations
+
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -19,6 +23,7 @@ from analyzer.model.facts import (
     IndexFact,
     ModelFact,
 )
+from analyzer.parse.named_queries import has_named_queries, named_queries
 from analyzer.parse.sql_tables import DIALECTS, table_name
 
 TYPE_NAMES = {
@@ -34,6 +39,9 @@ TYPE_NAMES = {
     "uuid": "uuid", "blob": "binary", "binary": "binary", "varbinary": "binary",
     "longblob": "binary", "enum": "enum", "array": "array",
 }
+
+
+_DDL_HEAD = re.compile(r"\s*(CREATE|ALTER)\b", re.IGNORECASE)
 
 
 def split_statements(text: str) -> list[tuple[str, int, int]]:
@@ -107,7 +115,13 @@ def extract_ddl(path: str, module: str, source: bytes, sha: str) -> FileFacts:
     lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
     facts = FileFacts(path, module, False, lines, sha, "none", warnings=warnings)
     models: dict[str, ModelFact] = {}
+    if has_named_queries(text):
+        definitions, sql, accesses, query_warnings = named_queries(text, module)
+        facts.definitions, facts.sql, facts.accesses = definitions, sql, accesses
+        warnings.extend(query_warnings)
     for statement, first, last in split_statements(text):
+        if not _DDL_HEAD.match(statement):
+            continue  # data and queries (INSERT, COPY, SELECT, SET ...): no schema in them
         parsed = _parse(statement)
         if parsed is None:
             head = " ".join(statement.split())[:80]

@@ -29,7 +29,7 @@ from analyzer.parse.references import ReferenceExtractor
 from analyzer.parse.source import parse_python
 
 # Bump when the extractors change what they produce: cached facts are keyed on it.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 # Order matters only where one extractor reads what another wrote in the same event:
 # ORM extractors register models at ClassDef before references/raw SQL look at calls.
@@ -183,12 +183,23 @@ class _Walker:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 ctx.bind_import(stmt, scope)
             elif isinstance(stmt, _SCOPE_NODES):
-                scope.bindings[stmt.name] = (NAME, f"{ctx.module}.{stmt.name}")
+                qualname = f"{ctx.module}.{stmt.name}"
+                scope.bindings[stmt.name] = (NAME, qualname)
+                if isinstance(stmt, ast.ClassDef):
+                    for item in stmt.body:
+                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            method = f"{qualname}.{item.name}"
+                            ctx.functions[method] = item
+                            ctx.method_owners[method] = qualname
+                else:
+                    ctx.functions[qualname] = stmt
         for stmt in statements:
             self.bind_assignment(stmt)
         for stmt in statements:
             for extractor in self.extractors:
                 extractor.declare(stmt)
+        # return types inferred while module names were still being bound may be wrong
+        ctx.return_types.clear()
 
     # -- bindings ----------------------------------------------------------------------
 

@@ -1,6 +1,13 @@
 """Imports of every form: absolute, relative (resolved to absolute), aliased, star, inside
-functions, under ``if TYPE_CHECKING:``, ``importlib.import_module``/``__import__`` with a
-literal, and Django's string references (``INSTALLED_APPS`` entries, ``"app.Model"``)."""
+functions, under ``if TYPE_CHECKING:``, dynamic loads with literal arguments (the
+``LOADERS`` table: ``importlib.import_module``, ``__import__``, Django's ``import_string``
+and ``apps.get_model``, django-oscar's ``get_model``/``get_class``/``get_classes``), and
+Django's string references (``INSTALLED_APPS`` entries, ``"app.Model"``).
+
+A loaded class or module bound to a name (``OrderCreator = get_class("order.utils",
+"OrderCreator")``, also tuple targets of ``get_classes``) is an import of it under that
+name: the name resolves to the load's target (``order.utils.OrderCreator``; the link stage
+maps app-relative targets onto the real module, ``oscar.apps.order.utils``)."""
 
 from __future__ import annotations
 
@@ -9,12 +16,31 @@ import ast
 from analyzer.model.facts import ImportFact
 from analyzer.parse.context import NAME, Extractor, keyword, literal_str
 
-DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__"})
+DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__",
+                               "django.utils.module_loading.import_string"})
 DJANGO_MODEL_REFERENCES = frozenset({"ForeignKey", "ManyToManyField", "OneToOneField",
                                      "get_model", "ForeignObject"})
+# Dynamic loaders by the name they are called with, and what their literal arguments load:
+#   import_module("a.b") / __import__("a.b")     -> module a.b              (kind "dynamic")
+#   import_string("a.b.C")                       -> attribute C of a.b       (kind "dynamic")
+#   get_model("app", "Model") / ("app.Model")   -> Django model app.Model    (kind "django_model")
+#     (django.apps.apps.get_model, oscar.core.loading.get_model)
+#   get_class("app.module", "C")                 -> class C of app.module    (kind "app_class")
+#   get_classes("app.module", ["C", "D"])        -> C and D, in that order   (kind "app_class")
+#     (oscar.core.loading: "app.module" is relative to an installed app; the link stage
+#     resolves it against the analysed modules, preferring those under a package "apps")
+LOADERS = {"import_module": "dynamic", "__import__": "dynamic", "import_string": "dynamic",
+           "get_model": "django_model", "get_class": "app_class", "get_classes": "app_class"}
+
+Load = tuple[str, str, str | None]  # (import kind, target, from_module)
 
 
 class ImportExtractor(Extractor):
+    def __init__(self, ctx):  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        # loader calls whose result is bound to names: id(call) -> the names, in load order
+        self.bound: dict[int, list[str | None]] = {}
+
     def _add(self, target: str, alias: str | None, line: int, kind: str,
              from_module: str | None = None) -> None:
         ctx = self.ctx
@@ -43,14 +69,15 @@ class ImportExtractor(Extractor):
         if ctx.scope.kind != "module":
             ctx.bind_import(node, ctx.scope)
 
-    # -- importlib / __import__ --------------------------------------------------------------
+    # -- dynamic loads -------------------------------------------------------------------
 
     def _dynamic_target(self, call: ast.Call) -> tuple[bool, str | None]:
-        """(is a dynamic import, its absolute literal target or None)."""
+        """(is an importlib-style dynamic import, its absolute literal target or None)."""
         resolved = self.ctx.resolve(call.func)
         if resolved is None or resolved[0] != NAME or resolved[1] not in DYNAMIC_IMPORTERS:
             return False, None
-        name = literal_str(call.args[0]) if call.args else literal_str(keyword(call, "name"))
+        name = literal_str(call.args[0]) if call.args else literal_str(
+            keyword(call, "name") or keyword(call, "dotted_path"))
         if name is None:
             return True, None
         if name.startswith("."):
@@ -67,44 +94,92 @@ class ImportExtractor(Extractor):
             return True, None
         return True, name
 
+    def _loads(self, call: ast.Call) -> list[Load] | None:
+        """What a loader call loads, in order; None when it is not a loader call (or its
+        arguments are not literals)."""
+        kind = LOADERS.get(_last_name(call.func))
+        if kind == "dynamic":
+            dynamic, target = self._dynamic_target(call)
+            return [("dynamic", target, None)] if dynamic and target else None
+        if kind == "django_model":
+            target = _django_model_string(call)
+            return [("django_model", target, None)] if target else None
+        if kind == "app_class" and len(call.args) >= 2:
+            label = literal_str(call.args[0])
+            if not label or not all(part.isidentifier() for part in label.split(".")):
+                return None
+            names = [literal_str(call.args[1])] if _last_name(call.func) == "get_class" else \
+                [literal_str(e) for e in getattr(call.args[1], "elts", [None])]
+            if not names or not all(n and n.isidentifier() for n in names):
+                return None
+            return [("app_class", f"{label}.{name}", label) for name in names]  # type: ignore[misc]
+        return None
+
     def on_Call(self, node: ast.Call) -> None:
         last = _last_name(node.func)
-        if last in ("import_module", "__import__"):
-            dynamic, target = self._dynamic_target(node)
-            if dynamic:
-                if target:
-                    self._add(target, None, node.lineno, "dynamic")
-                else:
-                    self.ctx.warn("dynamic_import",
-                                  f"import target is not a literal: {ast.unparse(node)[:120]}",
-                                  node.lineno)
-        elif last in DJANGO_MODEL_REFERENCES and node.args:
+        if last in LOADERS:
+            aliases = self.bound.get(id(node))
+            loads = self._loads(node)
+            if loads:
+                for i, (kind, target, from_module) in enumerate(loads):
+                    alias = aliases[i] if aliases and i < len(aliases) else None
+                    self._add(target, alias, node.lineno, kind, from_module)
+            elif last in ("import_module", "__import__", "import_string") \
+                    and self._dynamic_target(node)[0]:
+                self.ctx.warn("dynamic_import",
+                              f"import target is not a literal: {ast.unparse(node)[:120]}",
+                              node.lineno)
+        if last in DJANGO_MODEL_REFERENCES and last != "get_model" and node.args:
             target = _django_model_string(node)
             if target:
                 self._add(target, None, node.lineno, "django_model")
 
-    def after_Assign(self, node: ast.Assign) -> None:
-        # mod = importlib.import_module("x") binds mod to module x (module level: declare)
-        if self.ctx.scope.kind != "module":
-            self._bind_dynamic(node)
+    def on_Assign(self, node: ast.Assign) -> None:
+        if self.ctx.scope.kind != "module":  # module level: declare, before the walk
+            self._note_bound(node)
 
-    def _bind_dynamic(self, node: ast.Assign) -> None:
+    def after_Assign(self, node: ast.Assign) -> None:
+        # the driver bound the targets to the call's (unknown) result; the load wins
+        if self.ctx.scope.kind != "module":
+            self._bind_loads(node)
+
+    def _bound_names(self, node: ast.Assign) -> tuple[ast.Call, list[str | None]] | None:
+        if len(node.targets) != 1 or not isinstance(node.value, ast.Call) \
+                or _last_name(node.value.func) not in LOADERS:
+            return None
+        target = node.targets[0]
+        if isinstance(target, ast.Name):
+            return node.value, [target.id]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return node.value, [e.id if isinstance(e, ast.Name) else None for e in target.elts]
+        return None
+
+    def _note_bound(self, node: ast.Assign) -> None:
+        found = self._bound_names(node)
+        if found is not None:
+            self.bound[id(found[0])] = found[1]
+
+    def _bind_loads(self, node: ast.Assign) -> None:
         """``mod = import_module("x")`` binds ``mod`` to module ``x``; ``Order =
-        get_model("order", "Order")`` binds ``Order`` to the Django model ``order.Order``."""
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and isinstance(node.value, ast.Call):
-            call = node.value
-            dynamic, target = self._dynamic_target(call)
-            if not dynamic and _last_name(call.func) == "get_model":
-                target = _django_model_string(call)
-            if target:
-                self.ctx.scope.bindings[node.targets[0].id] = (NAME, target)
+        get_model("order", "Order")`` to the model ``order.Order``; ``A, B =
+        get_classes("app.mod", ["A", "B"])`` each name to its class."""
+        found = self._bound_names(node)
+        if found is None:
+            return
+        call, names = found
+        loads = self._loads(call)
+        if not loads or len(loads) != len(names):
+            return
+        for name, (_, target, _) in zip(names, loads, strict=True):
+            if name:
+                self.ctx.scope.bindings[name] = (NAME, target)
 
     # -- module level: INSTALLED_APPS, dynamic bindings ------------------------------------
 
     def declare(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign):
-            self._bind_dynamic(stmt)
+            self._note_bound(stmt)
+            self._bind_loads(stmt)
             targets = stmt.targets
         elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
             targets = [stmt.target]

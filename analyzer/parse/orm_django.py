@@ -2,7 +2,11 @@
 
 A class is a Django model when a base resolves to ``django.db.models.Model`` or to a model
 of the same file, or when its body assigns fields imported from ``django.db.models`` (or
-``django.contrib.*.fields``). A model whose only evidence is an imported base
+``django.contrib.*.fields``) and some base may be a model: field assignments alone are not
+enough when the class has no base or every base is a known non-model
+(``class PostgresJsonConcatenate(Expression): output_field = JSONField()``; see
+``known_non_model``). The link stage checks the same for bases defined elsewhere in the
+analysed code. A model whose only evidence is an imported base
 (``class Order(AbstractOrder): pass``) is left to the link stage via ``Definition.bases``.
 
 Table: ``Meta.db_table``, else ``None`` with ``app_label`` set so the link stage applies
@@ -18,7 +22,8 @@ field's ``db_table=`` or ``<table>_<field>`` when the table is explicit, ``throu
 from ``through=``.
 
 Access: ``M.objects.<m>(...)`` chains read unless a write method appears; ``v.save()``/
-``v.delete()`` on a variable holding an ``M`` writes; ``get_object_or_404(M, ..)`` reads.
+``v.delete()`` (no positional argument: ``session.delete(v)`` is SQLAlchemy's) on a
+variable holding an ``M`` writes; ``get_object_or_404(M, ..)`` reads.
 """
 
 from __future__ import annotations
@@ -73,6 +78,33 @@ ONE_RESULT = frozenset({"get", "create", "first", "last", "latest", "earliest", 
 SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
 
 
+# classes outside the analysed code that are never models, whatever their body assigns
+_NON_MODEL_ROOTS = ("builtins.", "typing.", "typing_extensions.", "abc.", "enum.",
+                    "dataclasses.", "pydantic.", "graphene.", "rest_framework.")
+
+
+def known_non_model(base: str) -> bool:
+    """``base`` (the qualname of a class outside the analysed code) is known not to be a
+    Django model: anything of ``django.*`` except ``Model`` itself and the models of
+    ``django.contrib`` apps (``django.contrib.auth.models.AbstractUser``,
+    ``...base_user.AbstractBaseUser``, ``...base_session.AbstractBaseSession``) — so
+    ``Expression``, ``Func``, ``Aggregate``, ``Manager``, ``forms.Form`` — and classes of
+    the stdlib and of libraries whose classes are not tables."""
+    if base in MODEL_BASES:
+        return False
+    if base.startswith(_NON_MODEL_ROOTS):
+        return True
+    if not base.startswith("django."):
+        return False
+    module, _, name = base.rpartition(".")
+    if name == "Model":
+        return False
+    if module.startswith("django.contrib.") and (
+            module.endswith(".models") or module.endswith((".base_user", ".base_session"))):
+        return False
+    return True
+
+
 def app_label(module: str) -> str | None:
     parts = module.split(".")
     if "models" in parts:
@@ -104,8 +136,9 @@ class DjangoExtractor(Extractor):
             return  # already an SQLAlchemy model
         bases = ctx.scope.bases
         in_file_base = [b for b in bases if b in ctx.models and ctx.models[b].orm == "django"]
-        if not (any(b in MODEL_BASES for b in bases) or in_file_base or any(
-                self._is_field(getattr(s, "value", None)) for s in node.body)):
+        if not (any(b in MODEL_BASES for b in bases) or in_file_base or (
+                any(not known_non_model(b) for b in bases)
+                and any(self._is_field(getattr(s, "value", None)) for s in node.body))):
             return
         model = ModelFact(qualname, "django", None, node.lineno, node.end_lineno or node.lineno,
                           bases=list(bases), app_label=app_label(ctx.module))
@@ -279,8 +312,11 @@ class DjangoExtractor(Extractor):
             else:
                 ctx.access("read", "orm", line, model=model, operation=f"objects.{methods[0]}")
             return
+        # Django's obj.save()/obj.delete() take no positional argument (but *args passes
+        # through); session.delete(obj) (SQLAlchemy) does, and is the SQLAlchemy extractor's: a write of obj's model
         if len(segments) == 1 and segments[0][0] in ("save", "delete", "asave", "adelete") \
-                and segments[0][1] is not None:
+                and segments[0][1] is not None \
+                and all(isinstance(a, ast.Starred) for a in segments[0][1].args):
             resolved = ctx.resolve(root)
             if isinstance(root, ast.Call) and last_name(root.func) == "super":
                 owner = ctx.enclosing_class()  # super().save() saves this model's row

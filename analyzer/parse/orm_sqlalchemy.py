@@ -84,12 +84,17 @@ class SqlAlchemyExtractor(Extractor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.seen: set[int] = set()
+        # same-file functions returning a SQLAlchemy type: name -> (parameters, type call)
+        self.type_factories: dict[str, tuple[list[str], ast.Call]] = {}
         ctx.instance_hooks.append(self._instance_of)
         ctx.element_hooks.append(self._elements_of)
 
     # -- module level ----------------------------------------------------------------
 
     def declare(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.FunctionDef):
+            self._type_factory(stmt)
+            return
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name) \
                 and self._sa_call(stmt.value, _TABLE):
@@ -102,10 +107,31 @@ class SqlAlchemyExtractor(Extractor):
                 if model.table:
                     self.ctx.table_vars[qualname] = model.table
 
+    def _type_factory(self, node: ast.FunctionDef) -> None:
+        """``def _enum(cls): return Enum(cls, native_enum=False, ...)``: a helper building a
+        column type; its calls in ``mapped_column(_enum(Status))`` are read through it."""
+        body = [s for s in node.body if not (isinstance(s, ast.Expr)
+                                             and isinstance(s.value, ast.Constant))]
+        if len(body) != 1 or not isinstance(body[0], ast.Return):
+            return
+        value = body[0].value
+        if not isinstance(value, ast.Call) or last_name(value.func).lower() not in SQL_TYPES:
+            return
+        if not self._sa_call(value, frozenset({last_name(value.func)})):
+            return
+        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args,
+                                  *node.args.kwonlyargs)]
+        self.type_factories[node.name] = (params, value)
+
     # -- column parsing --------------------------------------------------------------
 
     def _type_of(self, node: ast.expr, column: ColumnFact) -> bool:
-        """Fill ``column`` from a type expression (``String(50)``, ``sa.Enum(Status)``)."""
+        """Fill ``column`` from a type expression (``String(50)``, ``sa.Enum(Status)``, or a
+        call of a same-file type factory ``_enum(Status)``)."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in self.type_factories:
+            expanded = self._expand_factory(node)
+            return expanded is not None and self._type_of(expanded, column)
         name = last_name(node)
         if not name or name in NOT_TYPES or not name[0].isupper() and name != "db":
             return False
@@ -127,17 +153,40 @@ class SqlAlchemyExtractor(Extractor):
         return True
 
     def _enum(self, node: ast.Call, column: ColumnFact) -> None:
+        """``Enum("a", "b", name=)`` stores the strings; ``Enum(PyEnum)`` stores the member
+        *names* unless ``values_callable`` maps the members to what is stored (nearly
+        always their values). ``length=`` (non-native enums: a VARCHAR) is kept."""
+        column.length = literal_int(keyword(node, "length"))
+        name = literal_str(keyword(node, "name"))
         literals = [s for s in map(literal_str, node.args) if s is not None]
         if literals:
             column.enum_values = literals
-            column.enum_name = literal_str(keyword(node, "name"))
+            column.enum_name = name
             return
         if node.args:
             enum_class = self.ctx.candidate(node.args[0])
-            column.enum_name = enum_class.rpartition(".")[2]
-            values = self.ctx.enums.get(enum_class)
+            column.enum_name = name or enum_class.rpartition(".")[2]
+            stored = _stored_attribute(keyword(node, "values_callable"))
+            key = enum_class if stored == "name" else f"{enum_class}#values"
+            values = self.ctx.enums.get(key)
             if values is not None:
                 column.enum_values = list(values)
+
+    def _expand_factory(self, call: ast.Call) -> ast.Call | None:
+        """``_enum(Status)`` where ``def _enum(cls): return Enum(cls, ...)``: the returned
+        type call with the factory's parameters replaced by the call's arguments."""
+        assert isinstance(call.func, ast.Name)
+        params, template = self.type_factories[call.func.id]
+        actual: dict[str, ast.expr] = dict(zip(params, call.args, strict=False))
+        actual.update((kw.arg, kw.value) for kw in call.keywords if kw.arg in params)
+
+        def substitute(node: ast.expr) -> ast.expr:
+            if isinstance(node, ast.Name) and node.id in params:
+                return actual.get(node.id, node)
+            return node
+
+        return ast.Call(template.func, [substitute(a) for a in template.args],
+                        [ast.keyword(kw.arg, substitute(kw.value)) for kw in template.keywords])
 
     def _python_type(self, node: ast.expr | None, column: ColumnFact) -> bool | None:
         """Type from a ``Mapped[...]``/SQLModel annotation; returns Optional-ness."""
@@ -153,6 +202,8 @@ class SqlAlchemyExtractor(Extractor):
                 node, optional = node.left, True
             elif isinstance(node.left, ast.Constant) and node.left.value is None:
                 node, optional = node.right, True
+        if column.type:
+            return optional  # an explicit SQLAlchemy type (Numeric(10, 2)) wins
         if isinstance(node, ast.Subscript):
             node = node.value
         name = last_name(node)
@@ -668,6 +719,19 @@ def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None, ast.expr |
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         return stmt.target.id, stmt.value, stmt.annotation
     return None, None, None
+
+
+def _stored_attribute(values_callable: ast.expr | None) -> str:
+    """What an Enum's ``values_callable`` stores of each member: ``"name"`` when it maps
+    members to ``m.name``, else ``"value"`` (``lambda e: [m.value for m in e]`` and any
+    callable we cannot read: that is what it is used for); ``"name"`` without one."""
+    if values_callable is None:
+        return "name"
+    body = values_callable.body if isinstance(values_callable, ast.Lambda) else None
+    if isinstance(body, (ast.ListComp, ast.GeneratorExp)) and isinstance(body.elt, ast.Attribute) \
+            and body.elt.attr == "name":
+        return "name"
+    return "value"
 
 
 def _column_name(node: ast.expr) -> str | None:

@@ -6,7 +6,11 @@ bare expression statement (awaited or not: a fire-and-forget side effect). Its t
 ``expr`` keeps the dotted text. Decorators count as calls of the decorated definition.
 A name or attribute chain that is not called but resolves to a class (``select(Order)``,
 ``isinstance(x, Order)``, annotations, ``Order.id``) becomes ``Reference(is_call=False)``
-to that class.
+to that class, and so does a function handed to a call as an argument — FastAPI's
+``Depends(get_db)`` (in a default, or in a module-level ``Annotated[Session,
+Depends(get_db)]`` alias: scope = the module), ``path("x/", views.detail)``,
+``signal.connect(on_paid)`` — since whoever receives it calls it. A module-level alias used
+as an annotation (``db: DbSession``) refers to that alias.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 import ast
 
 from analyzer.model.facts import Reference
-from analyzer.parse.context import MEMBER, NAME, VAR, Extractor, dotted_text
+from analyzer.parse.context import MEMBER, NAME, VAR, Extractor, dotted_text, is_classlike
 
 _CALLABLE_KINDS = (NAME, MEMBER, VAR)
+_VALUE_NODES = (ast.Name, ast.Attribute)
 
 
 def class_prefix(qualname: str) -> str | None:
@@ -67,14 +72,63 @@ class ReferenceExtractor(Extractor):
 
     def on_Call(self, node: ast.Call) -> None:
         self._call(node.func, node.lineno, id(node) not in self.discarded)
+        for arg in node.args:
+            if arg.__class__ in _VALUE_NODES:
+                self._argument(arg)
+        for kw in node.keywords:
+            if kw.value.__class__ in _VALUE_NODES:
+                self._argument(kw.value)
+
+    def _argument(self, node: ast.expr) -> None:
+        """A function (not a class: ``_class_reference`` has those) passed as a value."""
+        resolved = self.ctx.resolve(node)
+        if resolved is None or resolved[0] != NAME:
+            return
+        target = resolved[1]
+        last = target.rpartition(".")[2]
+        if is_classlike(target) or last.isupper() or target.startswith("builtins.") \
+                or class_prefix(target) is not None:
+            return  # classes, constants (settings.DEBUG), class members: not here
+        self._consume_chain(node)
+        key = (self.ctx.scope.qualname, target, node.lineno)  # type: ignore[attr-defined]
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.ctx.references.append(Reference(key[0], target, dotted_text(node),
+                                             node.lineno, is_call=False))  # type: ignore[attr-defined]
 
     def on_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         for decorator in node.decorator_list:
             if not isinstance(decorator, ast.Call):  # @login_required applies (calls) it
                 self._call(decorator, decorator.lineno)
+        if node.__class__ is not ast.ClassDef:
+            args = node.args  # type: ignore[union-attr]
+            for arg in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs,
+                        args.kwarg):
+                if arg is not None and arg.annotation is not None:
+                    self._alias_annotation(arg.annotation)
 
     on_AsyncFunctionDef = on_FunctionDef
     on_ClassDef = on_FunctionDef
+
+    def on_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._alias_annotation(node.annotation)
+
+    def _alias_annotation(self, node: ast.expr) -> None:
+        """``db: DbSession`` where ``DbSession = Annotated[Session, Depends(get_db)]`` is a
+        module-level alias of this file: a reference to the alias (whose own references,
+        module-level, hold the dependency)."""
+        if node.__class__ is not ast.Name:
+            return
+        resolved = self.ctx.resolve(node)
+        if resolved is None or resolved[0] != VAR or not is_classlike(resolved[1]):
+            return
+        self.consumed.add(id(node))
+        key = (self.ctx.scope.qualname, resolved[1], node.lineno)  # type: ignore[attr-defined]
+        if key not in self.seen:
+            self.seen.add(key)
+            self.ctx.references.append(Reference(key[0], resolved[1], node.id,  # type: ignore[attr-defined]
+                                                 node.lineno, is_call=False))  # type: ignore[attr-defined]
 
     def _class_reference(self, node: ast.expr) -> None:
         resolved = self.ctx.resolve(node)
