@@ -8,18 +8,28 @@ package outside the analysed code: stdlib, third party) or unresolved. It maps O
 to tables (SQLAlchemy declarative incl. single-table inheritance, Django default table
 names, abstract and multi-table inheritance, M2M join tables, Core ``Table``, DDL) and every
 read/write to a table. Unknown names become warnings, never crashes.
+
+Dynamic loads the parse stage saw (``get_model("order", "Order")``, django-oscar's
+``get_class("order.utils", "OrderCreator")``) name app-relative targets; they are mapped
+onto the analysed code (``oscar.apps.order.models.Order``, ``oscar.apps.order.utils.
+OrderCreator``) before references resolve. A Django model class must have a base that is,
+or may be, a model (a chain of analysed classes ending at ``django.db.models.Model`` or at
+a class outside the analysed code not known to be a non-model): field assignments in an
+``Expression`` subclass do not make a table. Calls through an aiosql/pugsql query loader
+(``queries.get_user(...)``) link to the named query of a ``.sql`` file.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzer.model.analysis import AnalysisWarning, SourceLocation
 from analyzer.model.facts import (
     ColumnFact,
     FileFacts,
     ForeignKeyFact,
+    ImportFact,
     IndexFact,
     ModelFact,
     ScanResult,
@@ -36,6 +46,7 @@ from analyzer.model.graph import (
     Route,
     Symbol,
 )
+from analyzer.parse.orm_django import known_non_model
 
 # Resolution through aliases may chain (a re-export of a re-export); past this depth the
 # chain is a cycle or pathological and the name stays unresolved.
@@ -43,6 +54,8 @@ _MAX_ALIAS_DEPTH = 8
 # Examples of unresolved calls quoted in the per-file warning.
 _WARN_EXAMPLES = 3
 _EXTERNAL = "\x00external"
+# top-level packages whose loaders turn the named queries of .sql files into methods
+_QUERY_LOADERS = frozenset({"aiosql", "pugsql", "anosql"})
 
 
 def link(scan: ScanResult, facts: list[FileFacts]) -> ProgramGraph:
@@ -106,11 +119,18 @@ class _Linker:
         self._table_lookup: dict[str, str] = {}  # lower-case name -> table name
         self._class_names: set[str] = set()
         self.instantiations: list[int] = []  # indexes of calls that construct a class
+        # app-relative targets of dynamic loads ("order.utils.OrderCreator") -> qualnames
+        self.dynamic_targets: dict[str, str] = {}
+        self._load_imports: list[tuple[str, ImportFact]] = []
+        # named SQL queries: python name -> pseudo-function qualnames; loader modules
+        self.queries: dict[str, list[str]] = defaultdict(list)
+        self.query_loaders: set[str] = set()
 
     # ------------------------------------------------------------------ symbols
 
     def run(self) -> ProgramGraph:
         self._collect_symbols()
+        self._map_dynamic_loads()
         calls, stats = self._link_references()
         self._link_models()
         accesses = self._link_accesses(calls)
@@ -182,7 +202,14 @@ class _Linker:
                     self.units[unit].routes.append(
                         Route(symbol=d.qualname, path=d.route, method=d.http_method,
                               line=d.line))
+            if ff.path.endswith(".sql"):
+                for d in ff.definitions:  # named queries (aiosql, pugsql)
+                    self.queries[d.qualname.rpartition(".")[2]].append(d.qualname)
             for imp in ff.imports:
+                if imp.target.split(".", 1)[0] in _QUERY_LOADERS:
+                    self.query_loaders.add(ff.module)
+                if imp.kind in ("django_model", "app_class"):
+                    self._load_imports.append((ff.module, imp))  # local ones too: mapped
                 if imp.scope != ff.module:
                     continue  # function-local imports were applied by the parse stage
                 if imp.kind == "star":
@@ -194,6 +221,68 @@ class _Linker:
                     self.aliases[ff.module].setdefault(imp.alias, first if plain else imp.target)
 
         self._class_names = {q for q, sym in self.symbols.items() if sym.kind == "class"}
+
+    # ------------------------------------------------------------------ dynamic loads
+
+    def _map_dynamic_loads(self) -> None:
+        """Map the app-relative targets of ``get_model``/``get_class`` loads onto the
+        analysed code, and bind module-level load names as aliases of their targets."""
+        if not self._load_imports:
+            return
+        by_label: dict[tuple[str, str], list[str]] = defaultdict(list)
+        labels: dict[str, str] = {}
+        for ff in self.facts:
+            for mf in ff.models:
+                if mf.app_label:
+                    labels[mf.qualname] = mf.app_label
+        for qualname in self._class_names:
+            module = self.symbols[qualname].module
+            label = labels.get(qualname) or django_app_label(module)
+            by_label[(label.lower(), qualname.rsplit(".", 1)[-1].lower())].append(qualname)
+        suffixes: dict[str, list[str]] = defaultdict(list)
+        for module in self.modules:
+            parts = module.split(".")
+            for i in range(len(parts)):
+                suffixes[".".join(parts[i:])].append(module)
+        for module, imp in self._load_imports:
+            raw = imp.target
+            if raw not in self.dynamic_targets:
+                if imp.kind == "django_model":
+                    found = self._app_model(raw, by_label)
+                else:
+                    found = self._app_class(raw, imp.from_module or "", suffixes)
+                if found is not None:
+                    self.dynamic_targets[raw] = found
+            if imp.alias and imp.scope == module:
+                self.aliases[module].setdefault(imp.alias, self.dynamic_targets.get(raw, raw))
+        self._cache.clear()
+
+    @staticmethod
+    def _app_model(raw: str, by_label: dict[tuple[str, str], list[str]]) -> str | None:
+        """``"order.Order"`` → the class ``Order`` of app ``order``; a class in a models
+        module first (Django loads models from there)."""
+        label, _, name = raw.rpartition(".")
+        found = by_label.get((label.lower(), name.lower()))
+        if not found:
+            return None
+        return min(found, key=lambda q: ("models" not in q.split(".")[:-1], q))
+
+    def _app_class(self, raw: str, label: str, suffixes: dict[str, list[str]]) -> str | None:
+        """``"order.utils.OrderCreator"`` → ``<pkg>.order.utils.OrderCreator``: the module
+        whose dotted name ends with the label and defines the name, preferring one under a
+        package named ``apps`` (django-oscar's ``oscar.apps``; forks live elsewhere)."""
+        name = raw[len(label) + 1:]
+        modules = suffixes.get(label, [])
+        if not modules:
+            return None
+
+        def rank(module: str) -> tuple[bool, bool, int, str]:
+            defines = f"{module}.{name}" in self.symbols or \
+                name in self.aliases.get(module, {})
+            prefix = module[: len(module) - len(label)].rstrip(".").split(".")
+            return (not defines, prefix[-1:] != ["apps"], len(module), module)
+
+        return f"{min(modules, key=rank)}.{name}"
 
     def _unit_of_scope(self, scope: str, module: str) -> str:
         sym = self.symbols.get(scope)
@@ -236,6 +325,11 @@ class _Linker:
         if self._known(name):
             return name, True
         parts = name.split(".")
+        if self.dynamic_targets and depth < _MAX_ALIAS_DEPTH:
+            for i in range(len(parts), 0, -1):
+                mapped = self.dynamic_targets.get(".".join(parts[:i]))
+                if mapped is not None and mapped != ".".join(parts[:i]):
+                    return self._lookup(".".join([mapped, *parts[i:]]), depth + 1)
         for i in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:i])
             if self._known(prefix):
@@ -344,6 +438,10 @@ class _Linker:
                 if target is None:
                     target = self._resolve_expr(ref.expr, ref.scope)
                     exact = target is not None and ref.expr.count(".") == 1
+                if not exact and ref.target and self.query_loaders:
+                    query = self._named_query(ref.target, target)
+                    if query is not None:
+                        target, exact = query, True
                 if ref.is_call:
                     stats.total += 1
                     if target is None:
@@ -373,6 +471,21 @@ class _Linker:
                     location=SourceLocation(path=ff.path, line=unresolved[0][0]),
                 ))
         return calls, stats
+
+    def _named_query(self, name: str, resolved: str | None) -> str | None:
+        """``queries.get_user`` where ``queries`` lives in a module that loads aiosql/
+        pugsql queries: the named query ``get_user`` of a ``.sql`` file, the one under the
+        loader's package first (the loader reads a directory, usually beside it)."""
+        candidates = self.queries.get(name.rpartition(".")[2])
+        if not candidates or resolved is None or resolved == _EXTERNAL:
+            return None
+        module = resolved if resolved in self.modules else self.symbols[resolved].module
+        if module not in self.query_loaders:
+            return None
+        package = self.modules[module].path.rpartition("/")[0]
+        near = [q for q in candidates
+                if not package or self.symbols[q].path.startswith(package + "/")]
+        return min(near or candidates)
 
     def _target_unit(self, target: str) -> str:
         sym = self.symbols.get(target)
@@ -424,6 +537,10 @@ class _Linker:
                 parent = self._model_info(base)
                 if parent is not None and parent not in parents:
                     parents.append(parent)
+        if entry is not None and entry[1].orm == "django" and not parents \
+                and sym is not None and sym.kind == "class" \
+                and not self._may_be_django_model(qualname, set()):
+            entry = None  # fields in a class that cannot be a model (an Expression)
         if entry is None and not parents:
             return None
         path = entry[0].path if entry else (sym.path if sym else "")
@@ -431,7 +548,9 @@ class _Linker:
         mf = entry[1] if entry else None
         orm = mf.orm if mf else parents[0].orm
         inherited_cols = [c for p in parents if p.abstract for c in p.columns]
-        inherited_fks = [fk for p in parents if p.abstract for fk in p.foreign_keys]
+        # an abstract model's key to "self" (its own qualname) points at each concrete child
+        inherited_fks = [replace(fk, ref_model=qualname) if fk.ref_model == p.qualname else fk
+                         for p in parents if p.abstract for fk in p.foreign_keys]
         inherited_idx = [ix for p in parents if p.abstract for ix in p.indexes]
         own_cols = list(mf.columns) if mf else []
         names = {c.name for c in own_cols}
@@ -449,6 +568,11 @@ class _Linker:
             info.table = normalise_model_table(mf.table)
         elif info.abstract:
             info.table = None
+        elif orm == "django" and mf is not None and mf.proxy:
+            # a proxy model reads and writes its concrete parent's rows (unknown parent:
+            # no table rather than a made-up one)
+            info.table = concrete.table if concrete is not None else None
+            info.shares_table = concrete is not None
         elif orm == "django":
             if info.app_label is None:
                 info.app_label = django_app_label(module)
@@ -467,6 +591,31 @@ class _Linker:
             ))
         self._infos[qualname] = info
         return info
+
+    def _may_be_django_model(self, cls: str, seen: set[str]) -> bool:
+        """Some base of ``cls`` is, or may be, a Django model: a class outside the analysed
+        code not known to be a non-model (``models.Model``, ``AbstractUser``, a library's
+        abstract model), a name that cannot be resolved, or an analysed class that may be
+        one in turn. ``Expression``, ``Func`` and plain classes are not."""
+        if cls in seen:
+            return False
+        seen.add(cls)
+        module = self.symbols[cls].module
+        for base in self.class_bases.get(cls, ()):
+            resolved, exact = self.resolve_exact(base)
+            if resolved in (None, _EXTERNAL) and "." not in base:
+                local, local_exact = self.resolve_exact(f"{module}.{base}")
+                if local not in (None, _EXTERNAL):
+                    resolved, exact = local, local_exact
+            if resolved == _EXTERNAL:
+                if not known_non_model(base):
+                    return True
+                continue
+            if resolved is None or not exact or resolved not in self._class_names:
+                return True  # unknown: the benefit of the doubt
+            if self._may_be_django_model(resolved, seen):
+                return True
+        return False
 
     def _direct_bases(self, cls: str) -> list[str]:
         module = self.symbols[cls].module
@@ -649,9 +798,11 @@ class _Linker:
                     table = self.table_for_model(acc.model, module=ff.module,
                                                  app_label=app_label)
                     if table is None:
-                        # a class of a library (the session's own type) holds no table of
-                        # the monolith; only unknown names of the analysed code are news
-                        if self.resolve(acc.model) != _EXTERNAL:
+                        # a class of a library (the session's own type) or a known class
+                        # that is no model holds no table of the monolith; only unknown
+                        # names of the analysed code are news
+                        resolved, exact = self.resolve_exact(acc.model)
+                        if resolved != _EXTERNAL and not (exact and resolved in self.symbols):
                             unknown.setdefault(acc.model, acc.line)
                         continue
                 if table is not None:

@@ -146,6 +146,7 @@ class ModelFact:
     bases: list[str] = field(default_factory=list)
     abstract: bool = False
     app_label: str | None = None  # Django
+    proxy: bool = False  # Django ``Meta.proxy = True``: the concrete parent's table
 
 
 @dataclass(slots=True)

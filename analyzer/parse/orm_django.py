@@ -13,8 +13,10 @@ Table: ``Meta.db_table``, else ``None`` with ``app_label`` set so the link stage
 Django's ``<app_label>_<model lower>``. ``app_label`` is ``Meta.app_label``, else the
 module component before ``models`` (``oscar.apps.order.models`` → ``order``,
 ``shop.models.order`` → ``shop``), else the package containing the module
-(``shop.orders.entities`` → ``orders``). Fields → columns (``<name>_id`` for FK/O2O, an
-implicit ``id`` primary key unless a field is ``primary_key=True``). FK/O2O/M2M targets
+(``shop.orders.entities`` → ``orders``). A proxy (``Meta.proxy = True``, evidence enough
+with a base that may be a model) has its concrete parent's table: the link stage maps it.
+Fields → columns (``<name>_id`` for FK/O2O, an implicit ``id`` primary key unless a field
+is ``primary_key=True``). FK/O2O/M2M targets
 (``"self"``, ``"Model"``, ``"app.Model"``, a class) → ``ForeignKeyFact.ref_model``
 candidates: ``"self"`` is the class, a bare ``"Model"`` string is ``<this module>.Model``,
 ``"app.Model"`` stays as is. M2M: ``columns=[field name]``, ``through_table`` from the
@@ -99,10 +101,16 @@ def known_non_model(base: str) -> bool:
     module, _, name = base.rpartition(".")
     if name == "Model":
         return False
-    if module.startswith("django.contrib.") and (
-            module.endswith(".models") or module.endswith((".base_user", ".base_session"))):
-        return False
-    return True
+    contrib_model = module.startswith("django.contrib.") and module.endswith(
+        (".models", ".base_user", ".base_session"))
+    return not contrib_model
+
+
+def _meta_flag(meta: ast.ClassDef, name: str) -> bool:
+    """``Meta`` sets ``name = True`` (``proxy``, ``abstract``)."""
+    return any(isinstance(s, ast.Assign) and len(s.targets) == 1
+               and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name
+               and literal_bool(s.value) is True for s in meta.body)
 
 
 def app_label(module: str) -> str | None:
@@ -136,14 +144,15 @@ class DjangoExtractor(Extractor):
             return  # already an SQLAlchemy model
         bases = ctx.scope.bases
         in_file_base = [b for b in bases if b in ctx.models and ctx.models[b].orm == "django"]
+        meta = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"),
+                    None)
         if not (any(b in MODEL_BASES for b in bases) or in_file_base or (
                 any(not known_non_model(b) for b in bases)
-                and any(self._is_field(getattr(s, "value", None)) for s in node.body))):
+                and (any(self._is_field(getattr(s, "value", None)) for s in node.body)
+                     or (meta is not None and _meta_flag(meta, "proxy"))))):
             return
         model = ModelFact(qualname, "django", None, node.lineno, node.end_lineno or node.lineno,
                           bases=list(bases), app_label=app_label(ctx.module))
-        meta = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"),
-                    None)
         m2m_fields: list[tuple[str, ast.Call]] = []
         if meta is not None:
             self._meta(meta, model)
@@ -163,9 +172,11 @@ class DjangoExtractor(Extractor):
                 m2m_fields.append((target, value))
                 continue
             model.columns.append(self._field(target, kind, value, model))
-        # a concrete in-file parent means multi-table inheritance: the key is <parent>_ptr
+        # a concrete in-file parent means multi-table inheritance: the key is <parent>_ptr;
+        # a proxy has its parent's table and no columns of its own
         concrete_parent = any(not ctx.models[b].abstract for b in in_file_base)
-        if not any(c.primary_key for c in model.columns) and not concrete_parent:
+        if not any(c.primary_key for c in model.columns) and not concrete_parent \
+                and not model.proxy:
             model.columns.insert(0, ColumnFact("id", "integer", nullable=False, primary_key=True))
         for name, call in m2m_fields:
             self._many_to_many(name, call, model)
@@ -185,6 +196,8 @@ class DjangoExtractor(Extractor):
                                   "string literal", stmt.lineno)
             elif name == "abstract":
                 model.abstract = bool(literal_bool(value))
+            elif name == "proxy":
+                model.proxy = bool(literal_bool(value))
             elif name == "app_label":
                 model.app_label = literal_str(value) or model.app_label
             elif name in ("unique_together", "index_together"):
@@ -313,7 +326,7 @@ class DjangoExtractor(Extractor):
                 ctx.access("read", "orm", line, model=model, operation=f"objects.{methods[0]}")
             return
         # Django's obj.save()/obj.delete() take no positional argument (but *args passes
-        # through); session.delete(obj) (SQLAlchemy) does, and is the SQLAlchemy extractor's: a write of obj's model
+        # through); session.delete(obj) does: SQLAlchemy's, a write of obj's model
         if len(segments) == 1 and segments[0][0] in ("save", "delete", "asave", "adelete") \
                 and segments[0][1] is not None \
                 and all(isinstance(a, ast.Starred) for a in segments[0][1].args):

@@ -161,11 +161,16 @@ def scan_of(facts: list[FileFacts], root: str = "/monolith") -> ScanResult:
 
 
 def facts_from_sources(files: dict[str, str]) -> list[FileFacts]:
-    """Facts of a tiny monolith given as {relative path: source}, through the real parser."""
+    """Facts of a tiny monolith given as {relative path: source}, through the real parser
+    (``.sql`` files as SQL, named like the scan names them: the path without suffix)."""
     from analyzer.parse import extract_facts
 
     out = []
     for path, source in sorted(files.items()):
+        if path.endswith(".sql"):
+            out.append(extract_facts(path, path[:-4].replace("/", "."), False, source.encode(),
+                                     kind="sql"))
+            continue
         is_package = path.endswith("/__init__.py")
         module = (path[: -len("/__init__.py")] if is_package else path[:-3]).replace("/", ".")
         out.append(extract_facts(path, module, is_package, source.encode()))

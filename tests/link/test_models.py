@@ -183,3 +183,106 @@ def test_django_apps_through_the_real_parser() -> None:
         (("order_id",), "order_order"), (("product_id",), "catalogue_product")}
     assert [(a.table, a.mode) for a in graph.accesses] == [
         ("order_order", "write"), ("order_line", "write")]
+
+
+NOT_MODELS = {
+    "shop/__init__.py": "",
+    "shop/core/__init__.py": "",
+    "shop/core/expressions.py": '''
+from django.db.models import Expression, JSONField
+
+class PostgresJsonConcatenate(Expression):
+    output_field = JSONField()
+''',
+    "shop/core/more.py": '''
+from django.db.models import CharField
+from shop.core.expressions import PostgresJsonConcatenate
+
+class KeyedConcatenate(PostgresJsonConcatenate):
+    output_field = CharField()
+''',
+    "shop/users/__init__.py": "",
+    "shop/users/base.py": '''
+from django.contrib.auth.models import AbstractUser
+
+class BaseUser(AbstractUser):
+    """No field of its own: the parser cannot tell it is a model."""
+''',
+    "shop/users/models.py": '''
+from django.db import models
+from shop.users.base import BaseUser
+from thirdparty.models import TimeStamped
+
+class User(BaseUser):
+    phone = models.CharField(max_length=20)
+
+class Profile(TimeStamped):
+    bio = models.TextField()
+''',
+    "shop/offer/__init__.py": "",
+    "shop/offer/models.py": '''
+from django.db import models
+
+class Benefit(models.Model):
+    value = models.IntegerField()
+''',
+    "shop/offer/benefits.py": '''
+from shop.offer.models import Benefit
+
+class PercentageBenefit(Benefit):
+    class Meta:
+        proxy = True
+        app_label = "offer"
+
+    def apply(self):
+        self.save()
+''',
+    "shop/offer/orphans.py": '''
+from thirdparty.offers import Unknown
+
+class Orphan(Unknown):
+    class Meta:
+        proxy = True
+''',
+}
+
+
+def test_django_models_need_a_base_that_may_be_a_model() -> None:
+    facts = facts_from_sources(NOT_MODELS)
+    graph = link(scan_of(facts), facts)
+    # Expression subclasses declare output fields, not tables, even through a chain;
+    # a chain through an analysed class to AbstractUser, or an unknown library base, may be
+    assert set(graph.tables) == {"users_user", "users_profile", "offer_benefit"}
+    # a proxy is its concrete parent's rows; an orphan proxy gets no made-up table
+    assert graph.model_tables["shop.offer.benefits.PercentageBenefit"] == "offer_benefit"
+    assert "shop.offer.orphans.Orphan" not in graph.model_tables
+    assert graph.tables["offer_benefit"].model == "shop.offer.models.Benefit"
+    assert [(a.symbol, a.table, a.mode) for a in graph.accesses] == [
+        ("shop.offer.benefits.PercentageBenefit.apply", "offer_benefit", "write")]
+
+
+def test_self_key_of_an_abstract_model_points_at_the_concrete_child() -> None:
+    facts = facts_from_sources({
+        "shop/__init__.py": "",
+        "shop/catalogue/__init__.py": "",
+        "shop/catalogue/abstract_models.py": '''
+from django.db import models
+
+class AbstractProduct(models.Model):
+    parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+
+    class Meta:
+        abstract = True
+        app_label = "catalogue"
+''',
+        "shop/catalogue/models.py": '''
+from shop.catalogue.abstract_models import AbstractProduct
+
+class Product(AbstractProduct):
+    pass
+''',
+    })
+    graph = link(scan_of(facts), facts)
+    assert [(fk.columns, fk.ref_table) for fk in graph.tables["catalogue_product"].foreign_keys] \
+        == [(["parent_id"], "catalogue_product")]
+    assert not [w for w in graph.warnings if w.kind == "orm_unknown_model"]

@@ -126,3 +126,46 @@ def test_django_installed_apps_and_model_strings(extract):
 def test_all_exports(extract):
     facts = extract('__all__ = ["checkout", "refund"]\n__all__ += ["cancel"]\n')
     assert facts.exports == ["checkout", "refund", "cancel"]
+
+
+def test_dynamic_class_loaders_bind_names(extract):
+    facts = extract("""
+        from django.utils.module_loading import import_string
+        from oscar.core.loading import get_class, get_classes, get_model
+
+        OrderCreator = get_class("order.utils", "OrderCreator")
+        OrderTotalCalculator, = get_classes("checkout.calculators", ["OrderTotalCalculator"])
+        Line, Dispatcher = get_classes("order.models", ("Line", "Dispatcher"))
+        Basket = get_model("basket", "Basket")
+        Backend = import_string("shop.search.backends.Elastic")
+
+        def place(basket):
+            creator = OrderCreator()
+            creator.place_order(basket)
+            OrderTotalCalculator().calculate(basket)
+            Basket.objects.filter(id=basket.id).update(status="Frozen")
+            Backend.index(basket)
+            Surcharge = get_class("checkout.surcharges", "SurchargeApplicator")
+            return Surcharge(basket).apply()
+    """, module="oscar.apps.checkout.views")
+    loads = {(i.alias, i.target, i.kind, i.from_module, i.scope.rpartition(".")[2])
+             for i in facts.imports if i.kind in ("app_class", "django_model", "dynamic")}
+    assert loads == {
+        ("OrderCreator", "order.utils.OrderCreator", "app_class", "order.utils", "views"),
+        ("OrderTotalCalculator", "checkout.calculators.OrderTotalCalculator", "app_class",
+         "checkout.calculators", "views"),
+        ("Line", "order.models.Line", "app_class", "order.models", "views"),
+        ("Dispatcher", "order.models.Dispatcher", "app_class", "order.models", "views"),
+        ("Basket", "basket.Basket", "django_model", None, "views"),
+        ("Backend", "shop.search.backends.Elastic", "dynamic", None, "views"),
+        ("Surcharge", "checkout.surcharges.SurchargeApplicator", "app_class",
+         "checkout.surcharges", "place"),
+    }
+    calls = {r.expr: r.target for r in facts.references if r.is_call}
+    assert calls["creator.place_order"] == "order.utils.OrderCreator.place_order"
+    assert calls["OrderTotalCalculator().calculate"] == \
+        "checkout.calculators.OrderTotalCalculator.calculate"
+    assert calls["Backend.index"] == "shop.search.backends.Elastic.index"
+    assert calls["Surcharge().apply"] == "checkout.surcharges.SurchargeApplicator.apply"
+    write = next(a for a in facts.accesses if a.mode == "write")
+    assert (write.model, write.operation) == ("basket.Basket", "objects.update")

@@ -183,3 +183,49 @@ def test_field_evidence_without_direct_base(extract):
             pass
     """, module="shop.offers.models")
     assert [m.qualname for m in facts.models] == ["shop.offers.models.Coupon"]
+
+
+def test_fields_in_a_class_that_cannot_be_a_model(extract):
+    facts = extract("""
+        from django.db.models import Aggregate, Expression, Func, JSONField, Model, CharField
+        from django.db import models
+        from shop.core.models import AbstractBase
+
+        class PostgresJsonConcatenate(Expression):
+            template = "%(left)s || %(right)s"
+            output_field = JSONField()
+
+        class Lower(Func):
+            output_field = CharField()
+
+        class JsonAgg(Aggregate):
+            output_field = models.JSONField()
+
+        class Mixin:
+            created = CharField(max_length=10)
+
+        class Tag(Model):
+            name = CharField(max_length=10)
+
+        class Coupon(AbstractBase):
+            code = CharField(max_length=20)
+    """, module="shop.core.models")
+    assert [m.qualname.rpartition(".")[2] for m in facts.models] == ["Tag", "Coupon"]
+
+
+def test_proxy_models_are_recorded_with_their_flag(extract):
+    facts = extract("""
+        from shop.offer.models import Benefit
+
+        class PercentageBenefit(Benefit):
+            class Meta:
+                proxy = True
+                app_label = "offer"
+
+        class NotAModel(Benefit):
+            def apply(self):
+                return 1
+    """, module="shop.offer.benefits")
+    [proxy] = facts.models
+    assert (proxy.qualname, proxy.proxy, proxy.app_label, proxy.columns) == \
+        ("shop.offer.benefits.PercentageBenefit", True, "offer", [])

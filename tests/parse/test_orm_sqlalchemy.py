@@ -267,3 +267,151 @@ def test_alembic_create_table(extract):
     assert (model.table, model.orm) == ("invoices", "sqlalchemy_core")
     assert columns(model)["id"].primary_key
     assert columns(model)["order_id"].foreign_key == "orders.id"
+
+
+def test_session_delete_writes_the_model_of_a_typed_variable_only(extract):
+    facts = extract("""
+        from sqlalchemy.orm import Session
+        from shop.models import Order
+
+        def remove(session: Session, order_id: int) -> None:
+            order = session.get(Order, order_id)
+            session.delete(order)
+
+        def remove_typed(session: Session, order: Order) -> None:
+            session.delete(order)
+
+        def remove_unknown(session: Session, thing) -> None:
+            session.delete(thing)
+    """)
+    writes = {(a.scope.rpartition(".")[2], a.model, a.operation)
+              for a in facts.accesses if a.mode == "write"}
+    # the session's own class is never the model written
+    assert writes == {("remove", "shop.models.Order", "session.delete"),
+                      ("remove_typed", "shop.models.Order", "session.delete")}
+
+
+def test_explicit_type_wins_over_the_mapped_annotation(extract):
+    facts = extract("""
+        from typing import Optional
+        from sqlalchemy import Numeric, String
+        from sqlalchemy.orm import Mapped, mapped_column
+        from shop.db import Base
+
+        class Price(Base):
+            __tablename__ = "prices"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            amount: Mapped[float] = mapped_column(Numeric(10, 2))
+            code: Mapped[Optional[int]] = mapped_column(String(8))
+            rate: Mapped[float]
+    """, module="shop.models")
+    cols = columns(facts.models[0])
+    assert (cols["amount"].type, cols["amount"].precision, cols["amount"].scale,
+            cols["amount"].nullable) == ("numeric", 10, 2, False)
+    # the annotation still says whether NULL is allowed
+    assert (cols["code"].type, cols["code"].length, cols["code"].nullable) == \
+        ("string", 8, True)
+    assert cols["rate"].type == "float"  # no explicit type: the annotation's
+
+
+def test_enum_stores_names_unless_values_callable_says_values(extract):
+    facts = extract("""
+        import enum
+        from sqlalchemy import Column, Enum, Integer
+        from sqlalchemy.orm import Mapped, mapped_column
+        from shop.db import Base
+
+        class Status(enum.StrEnum):
+            PAID = "paid"
+            SHIPPED = "shipped"
+
+        def _enum(enum_cls):
+            "Stored as the lower-case values."
+            return Enum(enum_cls, native_enum=False, length=20,
+                        values_callable=lambda members: [m.value for m in members])
+
+        class Order(Base):
+            __tablename__ = "orders"
+            id = Column(Integer, primary_key=True)
+            by_name: Mapped[Status] = mapped_column(Enum(Status))
+            by_value: Mapped[Status] = mapped_column(
+                Enum(Status, values_callable=lambda e: [m.value for m in e], name="st"))
+            names_again = Column(Enum(Status, values_callable=lambda e: [x.name for x in e]))
+            through_factory: Mapped[Status] = mapped_column(_enum(Status))
+            annotated_only: Mapped[Status]
+    """, module="shop.models")
+    cols = columns(facts.models[0])
+    got = {name: (c.type, c.enum_name, c.enum_values, c.length) for name, c in cols.items()
+           if name != "id"}
+    assert got == {
+        "by_name": ("enum", "Status", ["PAID", "SHIPPED"], None),
+        "by_value": ("enum", "st", ["paid", "shipped"], None),
+        "names_again": ("enum", "Status", ["PAID", "SHIPPED"], None),
+        "through_factory": ("enum", "Status", ["paid", "shipped"], 20),
+        "annotated_only": ("enum", "Status", ["PAID", "SHIPPED"], None),
+    }
+
+
+def test_same_file_return_types_make_instances(extract, line):
+    source = """
+        from typing import Optional
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+        from shop.models import Inventory, Order
+
+        def _lock_stock(session: Session, sku: str) -> Inventory:
+            row = session.scalar(select(Inventory).where(Inventory.sku == sku))
+            return row
+
+        def _find(session, sku):
+            return session.get(Inventory, sku)
+
+        def _one(session, sku):
+            stock = session.scalars(select(Inventory).where(Inventory.sku == sku)).one()
+            if stock is None:
+                return None
+            return stock
+
+        def _maybe_order(session, oid) -> Optional[Order]:
+            return None
+
+        def _two_kinds(session, key):
+            if key:
+                return session.get(Order, key)
+            return session.get(Inventory, key)
+
+        def _rows(session):
+            yield session.get(Inventory, 1)
+
+        class Stock:
+            def _get(self, sku):
+                return self.session.get(Inventory, sku)
+
+            async def take(self, sku):
+                stock = self._get(sku)
+                stock.reserved += 1
+
+        async def reserve(session: Session, sku: str) -> None:
+            stock = _lock_stock(session, sku)
+            stock.qty -= 1
+            found = _find(session, sku)
+            found.qty = 0
+            one = _one(session, sku)
+            one.qty += 2
+            order = _maybe_order(session, 1)
+            order.state = "held"
+            mixed = _two_kinds(session, sku)
+            mixed.qty = 1
+            for_gen = _rows(session)
+            for_gen.qty = 1
+    """
+    facts = extract(source)
+    writes = sorted((a.scope.rpartition(".")[2], a.model.rpartition(".")[2], a.line)
+                    for a in facts.accesses if a.mode == "write")
+    assert writes == sorted([
+        ("take", "Inventory", line(source, "stock.reserved += 1")),
+        ("reserve", "Inventory", line(source, "stock.qty -= 1")),
+        ("reserve", "Inventory", line(source, "found.qty = 0")),
+        ("reserve", "Inventory", line(source, "one.qty += 2")),
+        ("reserve", "Order", line(source, 'order.state = "held"')),
+    ])  # no single class for _two_kinds, a generator for _rows

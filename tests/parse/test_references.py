@@ -140,3 +140,34 @@ def test_star_import_candidate(extract):
             format_money(1)
     """)
     assert ("format_money", "shop.helpers.format_money") in calls(facts)
+
+
+def test_functions_passed_as_arguments_and_dependency_aliases(extract, line):
+    source = """
+        from typing import Annotated
+        from fastapi import Depends
+        from django.urls import path
+        from sqlalchemy.orm import Session
+        from shop.db import get_db
+        from shop import settings, views
+
+        DbSession = Annotated[Session, Depends(get_db)]
+
+        def current_user(db: Session = Depends(get_db)):
+            return db
+
+        def orders(db: DbSession, user=Depends(current_user)):
+            return settings.DEBUG
+
+        urlpatterns = [path("orders/", views.order_list, name="orders")]
+    """
+    facts = extract(source, module="shop.deps")
+    refs = {(r.scope, r.target, r.line) for r in facts.references if not r.is_call}
+    assert ("shop.deps", "shop.db.get_db", line(source, "DbSession =")) in refs
+    assert ("shop.deps.current_user", "shop.db.get_db", line(source, "def current_user")) \
+        in refs
+    assert ("shop.deps.orders", "shop.deps.current_user", line(source, "def orders")) in refs
+    assert ("shop.deps.orders", "shop.deps.DbSession", line(source, "def orders")) in refs
+    assert ("shop.deps", "shop.views.order_list", line(source, "urlpatterns")) in refs
+    # constants and library functions handed over are not references of the monolith
+    assert not any(t in ("shop.settings.DEBUG", "django.urls.path") for _, t, _ in refs)
