@@ -1,0 +1,27 @@
+"""Fixtures of the scaffold tests: the hand-built shop analysis and its generated services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from shop_analysis import build_shop_analysis
+
+from analyzer.model.analysis import Analysis
+from reports.scaffold import scaffold
+
+# The golden tree holds generated services, their own tests included: not ours to collect.
+collect_ignore_glob = ["golden/*"]
+
+
+@pytest.fixture(scope="session")
+def shop_analysis() -> Analysis:
+    return build_shop_analysis()
+
+
+@pytest.fixture(scope="session")
+def shop_services(shop_analysis: Analysis, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``<out>/services`` generated once per session from the shop analysis."""
+    out = tmp_path_factory.mktemp("scaffold")
+    scaffold(shop_analysis, out)
+    return out / "services"

@@ -1,0 +1,1 @@
+"""Configuration, database access, logging and the running service's shared resources."""

@@ -1,0 +1,18 @@
+"""The resources a running service shares between requests, created by the lifespan."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.events.broker import Broker
+from app.events.relay import OutboxRelay
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: Broker
+    relay: OutboxRelay

@@ -1,0 +1,1 @@
+"""The catalog service's own tests, against real PostgreSQL and RabbitMQ."""

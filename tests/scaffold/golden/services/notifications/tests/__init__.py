@@ -1,0 +1,1 @@
+"""The notifications service's own tests, against real PostgreSQL and RabbitMQ."""

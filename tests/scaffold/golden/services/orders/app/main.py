@@ -1,0 +1,85 @@
+"""The orders service's FastAPI application.
+
+The lifespan creates the async engine, connects to RabbitMQ and starts the outbox relay;
+on shutdown it stops the relay, closes the broker connection and disposes the engine.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from app.api.main import api_router
+from app.api.routes import health
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.logging import CorrelationIdMiddleware, configure_logging
+from app.core.runtime import Runtime
+from app.events.broker import Broker
+from app.events.relay import OutboxRelay
+
+DESCRIPTION = (
+    "Creates and manages orders and their shipments; emits events when an order "
+    "changes status; answers order history queries."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.service_name)
+        engine = create_engine(settings)
+        sessions = create_sessionmaker(engine)
+        broker = Broker(
+            settings.rabbitmq_url,
+            settings.events_exchange,
+            app_id=settings.service_name,
+            connect_timeout=settings.broker_connect_timeout,
+            max_delay=settings.broker_reconnect_max_delay,
+        )
+        relay = OutboxRelay(
+            sessions,
+            broker,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval,
+            max_backoff=settings.outbox_max_backoff,
+            publish_timeout=settings.publish_timeout,
+        )
+        app.state.runtime = Runtime(settings, engine, sessions, broker, relay)
+        await broker.start()
+        relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        try:
+            yield
+        finally:
+            relay.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Orders service",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A unique or foreign key constraint refused the write: the client's data clashes.
+        detail = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_409_CONFLICT)
+
+    app.include_router(health.router)
+    app.include_router(api_router)
+    return app
+
+
+app = create_app()

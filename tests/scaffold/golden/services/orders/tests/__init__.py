@@ -1,0 +1,1 @@
+"""The orders service's own tests, against real PostgreSQL and RabbitMQ."""

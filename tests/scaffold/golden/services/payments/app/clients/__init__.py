@@ -1,0 +1,1 @@
+"""HTTP clients for the services this one calls synchronously."""

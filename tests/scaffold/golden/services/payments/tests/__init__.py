@@ -1,0 +1,1 @@
+"""The payments service's own tests, against real PostgreSQL and RabbitMQ."""

@@ -1,0 +1,1 @@
+"""The users service's own tests, against real PostgreSQL and RabbitMQ."""
