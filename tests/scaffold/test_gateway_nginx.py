@@ -17,29 +17,17 @@ from typing import Any
 
 import httpx
 import pytest
+from gateway_support import (
+    Gateway,
+    StubUpstream,
+    TokenMint,
+    free_port,
+    gateway_settings,
+    running,
+    shop_analysis,
+)
 
 from reports.scaffold.gateway import BreakerSettings
-
-try:  # tests/scaffold is a package once it has an __init__.py, a plain directory before
-    from .gateway_support import (
-        Gateway,
-        StubUpstream,
-        TokenMint,
-        free_port,
-        gateway_settings,
-        running,
-        shop_analysis,
-    )
-except ImportError:
-    from gateway_support import (
-        Gateway,
-        StubUpstream,
-        TokenMint,
-        free_port,
-        gateway_settings,
-        running,
-        shop_analysis,
-    )
 
 SERVICES = ["users", "orders", "payments", "catalog", "notifications"]
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -76,10 +64,10 @@ def stubs() -> Iterator[dict[str, StubUpstream]]:
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory, stubs: dict[str, StubUpstream],
-            mint: TokenMint) -> Iterator[Gateway]:
-    gw = Gateway(tmp_path_factory.mktemp("gateway"), shop_analysis(),
-                 gateway_settings(stubs, mint))
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> Iterator[Gateway]:
+    gw = Gateway(tmp_path_factory.mktemp("gateway"), shop_analysis(), gateway_settings(stubs, mint))
     with running(gw):
         yield gw
 
@@ -90,11 +78,14 @@ def seen_correlation_ids(stubs: dict[str, StubUpstream]) -> set[str]:
 
 # --- JWT and identity ---------------------------------------------------------------------
 
-def test_valid_token_reaches_the_upstream_with_the_user_id(gateway: Gateway,
-                                                           mint: TokenMint) -> None:
+
+def test_valid_token_reaches_the_upstream_with_the_user_id(
+    gateway: Gateway, mint: TokenMint
+) -> None:
     with client(gateway) as http:
-        response = http.get("/api/orders/7",
-                            headers={**bearer(mint.for_user("user-42")), "X-User-Id": "1"})
+        response = http.get(
+            "/api/orders/7", headers={**bearer(mint.for_user("user-42")), "X-User-Id": "1"}
+        )
         numeric = http.get("/api/orders", headers=bearer(mint.token(mint.claims(42))))
     assert response.status_code == 200, response.text
     echoed = response.json()
@@ -114,29 +105,42 @@ def _tampered(mint: TokenMint) -> str:
 
 REFUSED: dict[str, Any] = {
     "missing": (lambda m: {}, "Not authenticated"),
-    "expired": (lambda m: bearer(m.token(m.claims("u", exp=int(time.time()) - 120))),
-                "Token expired"),
-    "not yet valid": (lambda m: bearer(m.token(m.claims("u", nbf=int(time.time()) + 300))),
-                      "Invalid token"),
+    "expired": (
+        lambda m: bearer(m.token(m.claims("u", exp=int(time.time()) - 120))),
+        "Token expired",
+    ),
+    "not yet valid": (
+        lambda m: bearer(m.token(m.claims("u", nbf=int(time.time()) + 300))),
+        "Invalid token",
+    ),
     "tampered payload": (lambda m: bearer(_tampered(m)), "Invalid token"),
     "alg none": (lambda m: bearer(m.token(m.claims("u"), alg="none")), "Invalid token"),
     "alg none with a signature": (
-        lambda m: bearer(m.token(m.claims("u"), header={"alg": "none"}).rsplit(".", 1)[0]
-                         + ".c2ln"), "Invalid token"),
+        lambda m: bearer(
+            m.token(m.claims("u"), header={"alg": "none"}).rsplit(".", 1)[0] + ".c2ln"
+        ),
+        "Invalid token",
+    ),
     "HS256 signed with the RSA public key": (
         lambda m: bearer(m.token(m.claims("u"), alg="HS256", hmac_key=m.public_pem.encode())),
-        "Invalid token"),
+        "Invalid token",
+    ),
     "another RSA key": (lambda m: bearer(TokenMint().for_user("u")), "Invalid token"),
-    "wrong issuer": (lambda m: bearer(m.for_user("u", iss="https://evil.invalid")),
-                     "Invalid token"),
+    "wrong issuer": (
+        lambda m: bearer(m.for_user("u", iss="https://evil.invalid")),
+        "Invalid token",
+    ),
     "wrong audience": (lambda m: bearer(m.for_user("u", aud=["other-api"])), "Invalid token"),
-    "no exp": (lambda m: bearer(m.token({k: v for k, v in m.claims("u").items()
-                                         if k != "exp"})), "Invalid token"),
+    "no exp": (
+        lambda m: bearer(m.token({k: v for k, v in m.claims("u").items() if k != "exp"})),
+        "Invalid token",
+    ),
     "no sub": (lambda m: bearer(m.for_user(None)), "Invalid token"),
-    "sub unsafe for a header": (lambda m: bearer(m.for_user("a b\r\nX-Admin: 1")),
-                                "Invalid token"),
-    "critical header": (lambda m: bearer(m.token(m.claims("u"), header={
-        "alg": "RS256", "crit": ["exp"]})), "Invalid token"),
+    "sub unsafe for a header": (lambda m: bearer(m.for_user("a b\r\nX-Admin: 1")), "Invalid token"),
+    "critical header": (
+        lambda m: bearer(m.token(m.claims("u"), header={"alg": "RS256", "crit": ["exp"]})),
+        "Invalid token",
+    ),
     "garbage": (lambda m: bearer("not.a.jwt"), "Invalid token"),
     "basic auth": (lambda m: {"Authorization": "Basic dXNlcjpwYXNz"}, "Not authenticated"),
 }
@@ -144,12 +148,14 @@ REFUSED: dict[str, Any] = {
 
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_refused_tokens_get_401_and_never_reach_the_service(
-        case: str, gateway: Gateway, mint: TokenMint, stubs: dict[str, StubUpstream]) -> None:
+    case: str, gateway: Gateway, mint: TokenMint, stubs: dict[str, StubUpstream]
+) -> None:
     make_headers, detail = REFUSED[case]
     correlation_id = cid()
     with client(gateway) as http:
-        response = http.get("/api/users/me",
-                            headers={**make_headers(mint), "X-Correlation-ID": correlation_id})
+        response = http.get(
+            "/api/users/me", headers={**make_headers(mint), "X-Correlation-ID": correlation_id}
+        )
     assert response.status_code == 401, response.text
     assert response.json() == {"detail": detail}
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -158,8 +164,9 @@ def test_refused_tokens_get_401_and_never_reach_the_service(
     assert gateway.log_entry(correlation_id)["status"] == 401
 
 
-def test_rsa_signature_check_accepts_the_matching_key_only(gateway: Gateway,
-                                                           mint: TokenMint) -> None:
+def test_rsa_signature_check_accepts_the_matching_key_only(
+    gateway: Gateway, mint: TokenMint
+) -> None:
     """The control for the refusals above: the same claims, correctly signed, pass."""
     with client(gateway) as http:
         ok = http.get("/api/users/me", headers=bearer(mint.token(mint.claims("carol"))))
@@ -167,8 +174,9 @@ def test_rsa_signature_check_accepts_the_matching_key_only(gateway: Gateway,
     assert ok.json()["headers"]["x-user-id"] == "carol"
 
 
-def test_public_routes_skip_jwt_and_strip_client_identity(gateway: Gateway,
-                                                          mint: TokenMint) -> None:
+def test_public_routes_skip_jwt_and_strip_client_identity(
+    gateway: Gateway, mint: TokenMint
+) -> None:
     spoof = {"X-User-Id": "1"}
     with client(gateway) as http:
         public = [
@@ -179,14 +187,15 @@ def test_public_routes_skip_jwt_and_strip_client_identity(gateway: Gateway,
             http.head("/api/catalog/products/5", headers=spoof),
         ]
         protected = [
-            http.post("/api/catalog/products", json={}),   # a write of the catalog
-            http.get("/api/catalog/products/5/cost"),       # public routes match exactly
-            http.get("/api/users/login"),                   # POST only
+            http.post("/api/catalog/products", json={}),  # a write of the catalog
+            http.get("/api/catalog/products/5/cost"),  # public routes match exactly
+            http.get("/api/users/login"),  # POST only
             http.get("/api/users/me"),
             http.get("/api/shipping/orders/3"),
         ]
-        with_token = http.get("/api/catalog/products",
-                              headers={**bearer(mint.for_user("dave")), **spoof})
+        with_token = http.get(
+            "/api/catalog/products", headers={**bearer(mint.for_user("dave")), **spoof}
+        )
     for response in public:
         assert response.status_code == 200, (response.request.url, response.text)
     for response in public[:4]:
@@ -200,8 +209,7 @@ def test_public_routes_skip_jwt_and_strip_client_identity(gateway: Gateway,
 def _raw_get(gateway: Gateway, target: str) -> tuple[int, str]:
     """A request line sent as is (HTTP clients normalise dot segments away)."""
     with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as conn:
-        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n"
-                     .encode())
+        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n".encode())
         reply = b""
         while chunk := conn.recv(65536):
             reply += chunk
@@ -209,14 +217,18 @@ def _raw_get(gateway: Gateway, target: str) -> tuple[int, str]:
     return int(head.split()[1]), body
 
 
-@pytest.mark.parametrize("target", [
-    "/api/users/me/../../catalog/products",
-    "/api/users/me/%2e%2e/%2E%2E/catalog/products",
-    "/api/catalog/products/./5",
-    "/api/catalog//products",
-])
-def test_paths_nginx_would_normalise_are_refused(target: str, gateway: Gateway,
-                                                 stubs: dict[str, StubUpstream]) -> None:
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/api/users/me/../../catalog/products",
+        "/api/users/me/%2e%2e/%2E%2E/catalog/products",
+        "/api/catalog/products/./5",
+        "/api/catalog//products",
+    ],
+)
+def test_paths_nginx_would_normalise_are_refused(
+    target: str, gateway: Gateway, stubs: dict[str, StubUpstream]
+) -> None:
     before = sum(len(s.seen) for s in stubs.values())
     status, body = _raw_get(gateway, target)
     assert status == 400, body
@@ -224,19 +236,25 @@ def test_paths_nginx_would_normalise_are_refused(target: str, gateway: Gateway,
     assert _raw_get(gateway, "/api/catalog/products/5")[0] == 200  # the control
 
 
-def test_hs256_when_configured_keeps_keys_apart(tmp_path: Path, stubs: dict[str, StubUpstream],
-                                                mint: TokenMint) -> None:
-    settings = gateway_settings(stubs, mint, jwt_algorithms=["RS256", "HS256"],
-                                forwarded_claims={"adm": "X-User-Admin"})
+def test_hs256_when_configured_keeps_keys_apart(
+    tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> None:
+    settings = gateway_settings(
+        stubs, mint, jwt_algorithms=["RS256", "HS256"], forwarded_claims={"adm": "X-User-Admin"}
+    )
     gw = Gateway(tmp_path, shop_analysis(), settings, env={"GATEWAY_JWT_SECRET": HS_SECRET})
     claims = mint.claims("erin", adm=True)
     spoof = {"X-User-Admin": "true"}
     with running(gw), client(gw) as http:
-        hs = http.get("/api/users/me", headers=bearer(
-            mint.token(claims, alg="HS256", hmac_key=HS_SECRET.encode())))
+        hs = http.get(
+            "/api/users/me",
+            headers=bearer(mint.token(claims, alg="HS256", hmac_key=HS_SECRET.encode())),
+        )
         rs = http.get("/api/users/me", headers={**bearer(mint.for_user("finn")), **spoof})
-        confused = http.get("/api/users/me", headers=bearer(
-            mint.token(claims, alg="HS256", hmac_key=mint.public_pem.encode())))
+        confused = http.get(
+            "/api/users/me",
+            headers=bearer(mint.token(claims, alg="HS256", hmac_key=mint.public_pem.encode())),
+        )
     assert hs.status_code == 200, hs.text
     assert hs.json()["headers"]["x-user-id"] == "erin"
     assert hs.json()["headers"]["x-user-admin"] == "true"
@@ -245,9 +263,9 @@ def test_hs256_when_configured_keeps_keys_apart(tmp_path: Path, stubs: dict[str,
     assert confused.status_code == 401
 
 
-def test_hs256_refuses_to_start_with_a_short_secret(tmp_path: Path,
-                                                    stubs: dict[str, StubUpstream],
-                                                    mint: TokenMint) -> None:
+def test_hs256_refuses_to_start_with_a_short_secret(
+    tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> None:
     settings = gateway_settings(stubs, mint, jwt_algorithms=["HS256"])
     gw = Gateway(tmp_path, shop_analysis(), settings, env={"GATEWAY_JWT_SECRET": "short"})
     with pytest.raises(RuntimeError, match="shorter than 32 bytes"):
@@ -255,6 +273,7 @@ def test_hs256_refuses_to_start_with_a_short_secret(tmp_path: Path,
 
 
 # --- rate limit ---------------------------------------------------------------------------
+
 
 def _exhaust(http: httpx.Client, path: str, headers: dict[str, str], limit: int = 100) -> None:
     for i in range(limit):
@@ -264,7 +283,8 @@ def _exhaust(http: httpx.Client, path: str, headers: dict[str, str], limit: int 
 
 
 def test_the_101st_request_in_a_minute_is_429_for_that_user_only(
-        gateway: Gateway, mint: TokenMint, stubs: dict[str, StubUpstream]) -> None:
+    gateway: Gateway, mint: TokenMint, stubs: dict[str, StubUpstream]
+) -> None:
     alice = bearer(mint.for_user(f"alice-{uuid.uuid4().hex}"))
     bob = bearer(mint.for_user(f"bob-{uuid.uuid4().hex}"))
     with client(gateway) as http:
@@ -288,10 +308,14 @@ def test_anonymous_requests_are_limited_per_client_address(gateway: Gateway) -> 
         assert second.get("/api/catalog/products").status_code == 200
 
 
-def test_two_gateway_instances_share_one_limit(tmp_path: Path, gateway: Gateway,
-                                               mint: TokenMint) -> None:
-    twin = Gateway(tmp_path, shop_analysis(),
-                   gateway.settings.model_copy(update={"listen": f"127.0.0.1:{free_port()}"}))
+def test_two_gateway_instances_share_one_limit(
+    tmp_path: Path, gateway: Gateway, mint: TokenMint
+) -> None:
+    twin = Gateway(
+        tmp_path,
+        shop_analysis(),
+        gateway.settings.model_copy(update={"listen": f"127.0.0.1:{free_port()}"}),
+    )
     user = bearer(mint.for_user(f"frank-{uuid.uuid4().hex}"))
     with running(twin), client(gateway) as via_a, client(twin) as via_b:
         for i in range(50):
@@ -303,11 +327,13 @@ def test_two_gateway_instances_share_one_limit(tmp_path: Path, gateway: Gateway,
         assert via_b.get("/api/payments/1", headers=other).status_code == 200
 
 
-def test_the_window_slides_so_requests_pass_again(tmp_path: Path, stubs: dict[str, StubUpstream],
-                                                  mint: TokenMint) -> None:
+def test_the_window_slides_so_requests_pass_again(
+    tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> None:
     window = 2.0
-    gw = Gateway(tmp_path, shop_analysis(),
-                 gateway_settings(stubs, mint, rate_limit_window_seconds=window))
+    gw = Gateway(
+        tmp_path, shop_analysis(), gateway_settings(stubs, mint, rate_limit_window_seconds=window)
+    )
     user = bearer(mint.for_user(f"heidi-{uuid.uuid4().hex}"))
     with running(gw), client(gw) as http:
         started = time.monotonic()
@@ -321,11 +347,14 @@ def test_the_window_slides_so_requests_pass_again(tmp_path: Path, stubs: dict[st
 
 
 @pytest.mark.parametrize("mode", ["local", "open", "closed"])
-def test_redis_down_follows_the_configured_mode(mode: str, tmp_path: Path,
-                                                stubs: dict[str, StubUpstream],
-                                                mint: TokenMint) -> None:
-    gw = Gateway(tmp_path, shop_analysis(), gateway_settings(
-        stubs, mint, redis_port=free_port(), redis_failure_mode=mode))
+def test_redis_down_follows_the_configured_mode(
+    mode: str, tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> None:
+    gw = Gateway(
+        tmp_path,
+        shop_analysis(),
+        gateway_settings(stubs, mint, redis_port=free_port(), redis_failure_mode=mode),
+    )
     user = bearer(mint.for_user("ivan"))
     with running(gw), client(gw) as http:
         if mode == "closed":
@@ -349,12 +378,23 @@ COOLDOWN = 1.5
 
 
 def test_circuit_breaker_fails_fast_while_down_and_recovers(
-        tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint) -> None:
+    tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> None:
     dead_port = free_port()  # nothing listens here until the service "comes back"
     upstreams = {**stubs, "payments": StubUpstream("payments", dead_port)}
-    gw = Gateway(tmp_path, shop_analysis(), gateway_settings(
-        upstreams, mint, service_breakers={"payments": BreakerSettings(
-            failure_threshold=3, window_seconds=10, cooldown_seconds=COOLDOWN)}))
+    gw = Gateway(
+        tmp_path,
+        shop_analysis(),
+        gateway_settings(
+            upstreams,
+            mint,
+            service_breakers={
+                "payments": BreakerSettings(
+                    failure_threshold=3, window_seconds=10, cooldown_seconds=COOLDOWN
+                )
+            },
+        ),
+    )
     user = {**bearer(mint.for_user(f"judy-{uuid.uuid4().hex}")), "Connection": "close"}
 
     def call(path: str = "/api/payments/9") -> tuple[httpx.Response, float, dict[str, Any]]:
@@ -400,12 +440,23 @@ def test_circuit_breaker_fails_fast_while_down_and_recovers(
     assert "circuit for payments opened (3 failures within 10" in gw.error_log.read_text()
 
 
-def test_timeouts_count_as_failures(tmp_path: Path, stubs: dict[str, StubUpstream],
-                                    mint: TokenMint) -> None:
-    gw = Gateway(tmp_path, shop_analysis(), gateway_settings(
-        stubs, mint, service_timeouts={"notifications": 0.3},
-        service_breakers={"notifications": BreakerSettings(
-            failure_threshold=2, window_seconds=10, cooldown_seconds=30)}))
+def test_timeouts_count_as_failures(
+    tmp_path: Path, stubs: dict[str, StubUpstream], mint: TokenMint
+) -> None:
+    gw = Gateway(
+        tmp_path,
+        shop_analysis(),
+        gateway_settings(
+            stubs,
+            mint,
+            service_timeouts={"notifications": 0.3},
+            service_breakers={
+                "notifications": BreakerSettings(
+                    failure_threshold=2, window_seconds=10, cooldown_seconds=30
+                )
+            },
+        ),
+    )
     user = bearer(mint.for_user("ken"))
     with running(gw), client(gw) as http:
         slow = [http.get("/api/notifications?sleep=1", headers=user) for _ in range(2)]
@@ -419,18 +470,23 @@ def test_timeouts_count_as_failures(tmp_path: Path, stubs: dict[str, StubUpstrea
 
 # --- correlation ids, tracing headers, the log --------------------------------------------
 
-@pytest.mark.parametrize("incoming,kept", [
-    ("4bf92f35-77b3-4da6-a3ce-929d0e0e4736", True),
-    ("req_2024.01:abc-XYZ", True),
-    (None, False),
-    ("short", False),
-    ("has spaces in it", False),
-    ("<script>alert(1)</script>", False),
-    ('quote"inside-the-id', False),
-    ("x" * 129, False),
-])
+
+@pytest.mark.parametrize(
+    "incoming,kept",
+    [
+        ("4bf92f35-77b3-4da6-a3ce-929d0e0e4736", True),
+        ("req_2024.01:abc-XYZ", True),
+        (None, False),
+        ("short", False),
+        ("has spaces in it", False),
+        ("<script>alert(1)</script>", False),
+        ('quote"inside-the-id', False),
+        ("x" * 129, False),
+    ],
+)
 def test_correlation_id_is_kept_when_well_formed_else_generated(
-        incoming: str | None, kept: bool, gateway: Gateway, mint: TokenMint) -> None:
+    incoming: str | None, kept: bool, gateway: Gateway, mint: TokenMint
+) -> None:
     headers = bearer(mint.for_user("leo"))
     if incoming is not None:
         headers["X-Correlation-ID"] = incoming
@@ -447,8 +503,11 @@ def test_correlation_id_is_kept_when_well_formed_else_generated(
 
 
 def test_a_repeated_correlation_header_is_replaced(gateway: Gateway, mint: TokenMint) -> None:
-    headers = [("Authorization", f"Bearer {mint.for_user('mia')}"),
-               ("X-Correlation-ID", "first-id-0001"), ("X-Correlation-ID", "second-id-0002")]
+    headers = [
+        ("Authorization", f"Bearer {mint.for_user('mia')}"),
+        ("X-Correlation-ID", "first-id-0001"),
+        ("X-Correlation-ID", "second-id-0002"),
+    ]
     with client(gateway) as http:
         response = http.get("/api/orders/1", headers=headers)
     assert UUID4.match(response.headers["X-Correlation-ID"])
@@ -458,9 +517,14 @@ def test_a_repeated_correlation_header_is_replaced(gateway: Gateway, mint: Token
 def test_trace_context_passes_through(gateway: Gateway, mint: TokenMint) -> None:
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     with client(gateway) as http:
-        response = http.get("/api/orders/1", headers={
-            **bearer(mint.for_user("nina")), "traceparent": traceparent,
-            "tracestate": "vendor=opaque"})
+        response = http.get(
+            "/api/orders/1",
+            headers={
+                **bearer(mint.for_user("nina")),
+                "traceparent": traceparent,
+                "tracestate": "vendor=opaque",
+            },
+        )
     seen = response.json()["headers"]
     assert (seen["traceparent"], seen["tracestate"]) == (traceparent, "vendor=opaque")
     entry = gateway.log_entry(response.headers["X-Correlation-ID"])
@@ -479,20 +543,36 @@ def test_health_and_unknown_routes(gateway: Gateway) -> None:
 
 
 def test_every_access_log_line_is_json(gateway: Gateway, mint: TokenMint) -> None:
-    awkward = {"User-Agent": 'agent "quoted" \\ back\tslash \u00e9'.encode(),
-               "traceparent": b'00-"}{-injection\x01'}
+    awkward = {
+        "User-Agent": 'agent "quoted" \\ back\tslash \u00e9'.encode(),
+        "traceparent": b'00-"}{-injection\x01',
+    }
     with client(gateway) as http:
-        http.get('/api/orders/%22%7D%7B%22x%22:1/%C3%A9?q="}', headers={
-            **bearer(mint.for_user("oscar")), **awkward})
+        http.get(
+            '/api/orders/%22%7D%7B%22x%22:1/%C3%A9?q="}',
+            headers={**bearer(mint.for_user("oscar")), **awkward},
+        )
         http.get("/api/users/me", headers=awkward)
         http.get("/nowhere/\u00e9", headers=awkward)
         last = http.get("/api/catalog/products", headers=awkward)
     gateway.log_entry(last.headers["X-Correlation-ID"])
     lines = gateway.log_lines()
     assert len(lines) >= 4
-    required = {"time", "correlation_id", "traceparent", "remote_addr", "user_id", "method",
-                "uri", "status", "request_time", "service", "upstream_status", "rate_limit",
-                "breaker"}
+    required = {
+        "time",
+        "correlation_id",
+        "traceparent",
+        "remote_addr",
+        "user_id",
+        "method",
+        "uri",
+        "status",
+        "request_time",
+        "service",
+        "upstream_status",
+        "rate_limit",
+        "breaker",
+    }
     for line in lines:
         entry = json.loads(line)
         assert required <= entry.keys(), line

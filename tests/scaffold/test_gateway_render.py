@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from gateway_support import NGINX, TokenMint, _op, _service, free_port, shop_analysis
 from pydantic import ValidationError
 
 from analyzer.errors import InputError
@@ -20,11 +21,6 @@ from reports.scaffold.gateway import (
     plan_gateway,
     render_gateway,
 )
-
-try:  # tests/scaffold is a package once it has an __init__.py, a plain directory before
-    from .gateway_support import NGINX, TokenMint, _op, _service, free_port, shop_analysis
-except ImportError:
-    from gateway_support import NGINX, TokenMint, _op, _service, free_port, shop_analysis
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "scaffold" / "gateway" / "templates"
 
@@ -50,9 +46,13 @@ def test_routes_come_from_api_prefix_or_service_name() -> None:
 def test_upstreams_default_to_service_host_and_consecutive_ports() -> None:
     plan = plan_gateway(shop_analysis(), GatewaySettings(upstreams={"orders": "10.0.0.5:9000"}))
     addresses = {u.service: u.address for u in plan.upstreams}
-    assert addresses == {"users": "users:8001", "orders": "10.0.0.5:9000",
-                         "payments": "payments:8003", "catalog": "catalog:8004",
-                         "notifications": "notifications:8005"}
+    assert addresses == {
+        "users": "users:8001",
+        "orders": "10.0.0.5:9000",
+        "payments": "payments:8003",
+        "catalog": "catalog:8004",
+        "notifications": "notifications:8005",
+    }
     assert {u.timeout_seconds for u in plan.upstreams} == {5.0}
 
 
@@ -83,7 +83,8 @@ def test_an_operation_that_cannot_be_routed_is_a_warning() -> None:
     plan = plan_gateway(analysis, GatewaySettings())
     assert len(plan.warnings) == 1
     assert plan.warnings[0].startswith(
-        "app/api.py:1: GET /api/catalog/{id} of payments is routed to catalog")
+        "app/api.py:1: GET /api/catalog/{id} of payments is routed to catalog"
+    )
 
 
 def test_bad_prefixes_and_names_are_input_errors() -> None:
@@ -99,15 +100,18 @@ def test_bad_prefixes_and_names_are_input_errors() -> None:
         plan_gateway(shop_analysis(), GatewaySettings(upstreams={"billing": "b:1"}))
 
 
-@pytest.mark.parametrize("field,value", [
-    ("user_id_header", "X-User Id"),
-    ("correlation_header", "X-Id\r\nX-Evil: 1"),
-    ("upstreams", {"users": "users:8001; include /etc/passwd"}),
-    ("listen", "8080 default_server"),
-    ("access_log", "/tmp/a.log; error_log"),
-    ("jwt_secret_env", "1BAD"),
-    ("forwarded_claims", {"adm": "X-User-Id"}),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("user_id_header", "X-User Id"),
+        ("correlation_header", "X-Id\r\nX-Evil: 1"),
+        ("upstreams", {"users": "users:8001; include /etc/passwd"}),
+        ("listen", "8080 default_server"),
+        ("access_log", "/tmp/a.log; error_log"),
+        ("jwt_secret_env", "1BAD"),
+        ("forwarded_claims", {"adm": "X-User-Id"}),
+    ],
+)
 def test_settings_refuse_values_that_would_break_the_config(field: str, value: object) -> None:
     with pytest.raises(ValidationError):
         GatewaySettings(**{field: value})
@@ -116,8 +120,9 @@ def test_settings_refuse_values_that_would_break_the_config(field: str, value: o
 def test_key_is_written_only_inside_the_gateway(tmp_path: Path, mint: TokenMint) -> None:
     with pytest.raises(ValidationError, match="inside the gateway directory"):
         GatewaySettings(jwt_public_key_pem=mint.public_pem, jwt_public_key_file="/etc/key.pem")
-    files = render_gateway(shop_analysis(), tmp_path,
-                           settings=GatewaySettings(jwt_public_key_pem=mint.public_pem))
+    files = render_gateway(
+        shop_analysis(), tmp_path, settings=GatewaySettings(jwt_public_key_pem=mint.public_pem)
+    )
     key = tmp_path / "gateway" / "keys" / "jwt_public.pem"
     assert key in files
     assert key.read_text() == mint.public_pem
@@ -128,7 +133,8 @@ def test_generated_tree_mirrors_the_templates(tmp_path: Path) -> None:
     generated = sorted(p.relative_to(tmp_path / "gateway").as_posix() for p in files)
     expected = sorted(
         p.relative_to(TEMPLATES).as_posix().removesuffix(".j2")
-        for p in TEMPLATES.rglob("*") if p.is_file() and p.name != "lua.conf.j2"
+        for p in TEMPLATES.rglob("*")
+        if p.is_file() and p.name != "lua.conf.j2"
     )
     assert generated == expected
     assert "lua/gateway/access.lua" in generated and "nginx.conf" in generated
@@ -137,8 +143,9 @@ def test_generated_tree_mirrors_the_templates(tmp_path: Path) -> None:
 
 
 def test_stale_modules_file_is_removed_for_openresty(tmp_path: Path) -> None:
-    render_gateway(shop_analysis(), tmp_path,
-                   settings=GatewaySettings(nginx_modules=DEBIAN_LUA_MODULES))
+    render_gateway(
+        shop_analysis(), tmp_path, settings=GatewaySettings(nginx_modules=DEBIAN_LUA_MODULES)
+    )
     modules = tmp_path / "gateway" / "modules.d" / "lua.conf"
     assert "load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;" in modules.read_text()
     render_gateway(shop_analysis(), tmp_path)
@@ -148,9 +155,12 @@ def test_stale_modules_file_is_removed_for_openresty(tmp_path: Path) -> None:
 def test_nginx_conf_routes_every_prefix_with_5s_timeouts(tmp_path: Path) -> None:
     render_gateway(shop_analysis(), tmp_path)
     conf = (tmp_path / "gateway" / "nginx.conf").read_text()
-    for prefix, upstream in [("/api/users", "svc_users"), ("/api/orders", "svc_orders"),
-                             ("/api/notifications", "svc_notifications"),
-                             ("/api/shipping/orders", "svc_orders")]:
+    for prefix, upstream in [
+        ("/api/users", "svc_users"),
+        ("/api/orders", "svc_orders"),
+        ("/api/notifications", "svc_notifications"),
+        ("/api/shipping/orders", "svc_orders"),
+    ]:
         block = re.search(rf"location \^~ {re.escape(prefix)}/ \{{(.*?)\}}", conf, re.S)
         assert block, prefix
         body = block.group(1)
@@ -163,8 +173,11 @@ def test_nginx_conf_routes_every_prefix_with_5s_timeouts(tmp_path: Path) -> None
 
 
 def test_gateway_json_carries_the_lua_settings(tmp_path: Path) -> None:
-    settings = GatewaySettings(jwt_algorithms=["RS256", "HS256"], rate_limit_window_seconds=2,
-                               service_timeouts={"payments": 0.25})
+    settings = GatewaySettings(
+        jwt_algorithms=["RS256", "HS256"],
+        rate_limit_window_seconds=2,
+        service_timeouts={"payments": 0.25},
+    )
     render_gateway(shop_analysis(), tmp_path, settings=settings)
     config = json.loads((tmp_path / "gateway" / "gateway.json").read_text())
     assert config["jwt"]["algorithms"] == ["RS256", "HS256"]
@@ -182,8 +195,11 @@ def test_readme_explains_the_choice_over_kong_and_traefik(tmp_path: Path) -> Non
     readme = (tmp_path / "gateway" / "README.md").read_text()
     section = readme.split("## Why nginx + Lua rather than Kong or Traefik", 1)[1]
     section = section.split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines()
-            if line.startswith("| ") and not line.startswith("| requirement")]
+    rows = [
+        line
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| requirement")
+    ]
     assert len(rows) == 6
     for topic in ("routing", "JWT", "rate limit", "logging", "circuit breaker", "ops"):
         assert any(row.split("|")[1].strip().startswith(topic) for row in rows), topic
@@ -206,32 +222,51 @@ def test_templates_know_nothing_about_the_shop(tmp_path: Path) -> None:
 
 
 def test_nginx_accepts_the_generated_config(tmp_path: Path, mint: TokenMint) -> None:
-    settings = GatewaySettings(nginx_modules=DEBIAN_LUA_MODULES, jwt_public_key_pem=mint.public_pem,
-                               upstreams={"users": "127.0.0.1:1", "orders": "127.0.0.1:2",
-                                          "payments": "127.0.0.1:3", "catalog": "127.0.0.1:4",
-                                          "notifications": "127.0.0.1:5"},
-                               error_log="logs/error.log", access_log="logs/access.log")
+    settings = GatewaySettings(
+        nginx_modules=DEBIAN_LUA_MODULES,
+        jwt_public_key_pem=mint.public_pem,
+        upstreams={
+            "users": "127.0.0.1:1",
+            "orders": "127.0.0.1:2",
+            "payments": "127.0.0.1:3",
+            "catalog": "127.0.0.1:4",
+            "notifications": "127.0.0.1:5",
+        },
+        error_log="logs/error.log",
+        access_log="logs/access.log",
+    )
     render_gateway(shop_analysis(), tmp_path, settings=settings)
     root = tmp_path / "gateway"
     proc = subprocess.run(
         [NGINX, "-t", "-p", f"{root}/", "-c", str(root / "nginx.conf")],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 0, proc.stderr
     assert "test is successful" in proc.stderr
 
 
 def test_nginx_refuses_to_start_without_the_rsa_key(tmp_path: Path) -> None:
-    settings = GatewaySettings(nginx_modules=DEBIAN_LUA_MODULES, error_log="logs/error.log",
-                               listen=str(free_port()),
-                               upstreams={"users": "127.0.0.1:1", "orders": "127.0.0.1:2",
-                                          "payments": "127.0.0.1:3", "catalog": "127.0.0.1:4",
-                                          "notifications": "127.0.0.1:5"})
+    settings = GatewaySettings(
+        nginx_modules=DEBIAN_LUA_MODULES,
+        error_log="logs/error.log",
+        listen=str(free_port()),
+        upstreams={
+            "users": "127.0.0.1:1",
+            "orders": "127.0.0.1:2",
+            "payments": "127.0.0.1:3",
+            "catalog": "127.0.0.1:4",
+            "notifications": "127.0.0.1:5",
+        },
+    )
     render_gateway(shop_analysis(), tmp_path, settings=settings)
     root = tmp_path / "gateway"
     proc = subprocess.run(
         [NGINX, "-p", f"{root}/", "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode != 0
     assert "public key cannot be read" in proc.stderr + (root / "logs" / "error.log").read_text()
