@@ -5,9 +5,17 @@ Entry point: ``link(scan, facts) -> ProgramGraph``. It builds the global symbol 
 re-exports (``pkg/__init__.py`` importing from submodules), star imports and method lookup
 through known base classes — and classifies each call as internal, external (a top-level
 package outside the analysed code: stdlib, third party) or unresolved. It maps ORM models
-to tables (SQLAlchemy declarative incl. single-table inheritance, Django default table
-names, abstract and multi-table inheritance, M2M join tables, Core ``Table``, DDL) and every
-read/write to a table. Unknown names become warnings, never crashes.
+to tables (SQLAlchemy declarative incl. single-table inheritance and mixin columns,
+Flask-SQLAlchemy's rules — a table named after the class in snake_case, single-table
+inheritance for a subclass without a primary key of its own even with a ``__tablename__``,
+joined-table with one — Django default table names, abstract and multi-table inheritance,
+M2M join tables, Core ``Table``, DDL) and every read/write to a table. Columns are
+completed with what one file could not know: the values of an enum defined elsewhere, the
+stored value of an enum member default, the type of a key column declared without one.
+Django's ``settings.AUTH_USER_MODEL``/``get_user_model()`` is the model a settings module
+names (``AUTH_USER_MODEL = "app.Model"``, test settings last), else ``auth.User``; models
+of Django's own apps (``auth_user``, ``django_site`` ...) become tables when referenced.
+Unknown names become warnings, never crashes.
 
 Dynamic loads the parse stage saw (``get_model("order", "Order")``, django-oscar's
 ``get_class("order.utils", "OrderCreator")``) name app-relative targets; they are mapped
@@ -21,12 +29,14 @@ a class outside the analysed code not known to be a non-model): field assignment
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from analyzer.model.analysis import AnalysisWarning, SourceLocation
 from analyzer.model.facts import (
     ColumnFact,
+    EnumFact,
     FileFacts,
     ForeignKeyFact,
     ImportFact,
@@ -46,7 +56,9 @@ from analyzer.model.graph import (
     Route,
     Symbol,
 )
-from analyzer.parse.orm_django import known_non_model
+from analyzer.parse.column_defaults import stored_literal
+from analyzer.parse.orm_django import CONTRIB_MODELS, USER_MODEL, known_non_model
+from analyzer.parse.orm_sqlalchemy import FLASK_MODEL
 
 # Resolution through aliases may chain (a re-export of a re-export); past this depth the
 # chain is a cycle or pathological and the name stays unresolved.
@@ -56,6 +68,7 @@ _WARN_EXAMPLES = 3
 _EXTERNAL = "\x00external"
 # top-level packages whose loaders turn the named queries of .sql files into methods
 _QUERY_LOADERS = frozenset({"aiosql", "pugsql", "anosql"})
+_CAMEL = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
 
 
 def link(scan: ScanResult, facts: list[FileFacts]) -> ProgramGraph:
@@ -98,6 +111,8 @@ class _ModelInfo:
     indexes: list[IndexFact] = field(default_factory=list)
     parent_table: str | None = None  # Django multi-table inheritance
     shares_table: bool = False  # single-table inheritance: the table is the parent's
+    flask: bool = False  # a Flask-SQLAlchemy model: ``db.Model`` is among its ancestors
+    ancestors: frozenset[str] = frozenset()  # qualnames of every model/mixin it inherits
 
 
 class _Linker:
@@ -125,6 +140,10 @@ class _Linker:
         # named SQL queries: python name -> pseudo-function qualnames; loader modules
         self.queries: dict[str, list[str]] = defaultdict(list)
         self.query_loaders: set[str] = set()
+        self._user_model_table: str | None = None
+        # "auth.user", "django.contrib.auth.models.user" and "auth_user" -> "auth.User"
+        self._contrib_labels = {name.lower(): key for key, (table, qualname, _) in
+                                CONTRIB_MODELS.items() for name in (key, qualname, table)}
 
     # ------------------------------------------------------------------ symbols
 
@@ -503,7 +522,9 @@ class _Linker:
         self._infos: dict[str, _ModelInfo | None] = {}
         candidates = sorted(set(self._facts_by_model) | {
             q for q, s in self.symbols.items() if s.kind == "class"})
+        self._tableless: list[_ModelInfo] = []
         infos = [info for q in candidates if (info := self._model_info(q)) is not None]
+        self._warn_tableless(infos)
         # index for string references ("app_label.Model", "Model")
         self._by_app: dict[tuple[str, str], str] = {}
         self._by_name: dict[str, list[str]] = defaultdict(list)
@@ -519,11 +540,71 @@ class _Linker:
             self.model_tables[info.qualname] = info.table
             self._add_table(info)
         for info in infos:
-            if info.table is not None and self.tables[info.table].model == info.qualname:
+            # single-table children add their own keys to the parent's table
+            if info.table is not None and (info.shares_table
+                                           or self.tables[info.table].model == info.qualname):
                 self._link_foreign_keys(info)
         for table in self.tables.values():
             if not table.join_table and table.orm == "sqlalchemy_core":
                 table.join_table = _looks_like_association(table)
+        self._complete_columns()
+
+    # ------------------------------------------------------------------ columns
+
+    def _complete_columns(self) -> None:
+        """What one file could not know about a column: the values of an enum defined in
+        another file (and the stored value of an enum member default), and the type of a
+        key column declared without one (``Column(None, ForeignKey("users.id"))``: the
+        referenced column's)."""
+        self._enums = {e.qualname: e for ff in self.facts for e in ff.enums}
+        for table in self.tables.values():
+            for i, column in enumerate(table.columns):
+                completed = self._completed(column)
+                if completed is not column:
+                    table.columns[i] = completed
+
+    def _completed(self, column: ColumnFact) -> ColumnFact:
+        changes: dict[str, object] = {}
+        enum = self._enum(column.enum_class) if column.enum_class else None
+        if enum is not None and column.enum_values is None:
+            changes["enum_values"] = list(enum.names if column.enum_stored == "name"
+                                          else enum.values)
+            if column.type == "unknown":  # Mapped[Status] = mapped_column()
+                changes["type"] = "enum"
+                changes["enum_name"] = column.enum_name or enum.qualname.rsplit(".", 1)[-1]
+        if column.default_member:
+            owner, _, member = column.default_member.rpartition(".")
+            member_enum = self._enum(owner)
+            if member_enum is not None and member in member_enum.names:
+                stored = column.enum_stored if member_enum is enum else "value"
+                changes["default"] = stored_literal(member_enum.names, member_enum.values,
+                                                    member, stored, member_enum.int_valued)
+        if column.type == "unknown" and column.foreign_key:
+            referenced = self._referenced_column(column.foreign_key)
+            if referenced is not None and referenced.type != "unknown":
+                changes.update(type=referenced.type, length=referenced.length,
+                               precision=referenced.precision, scale=referenced.scale)
+        return replace(column, **changes) if changes else column  # type: ignore[arg-type]
+
+    def _enum(self, name: str) -> EnumFact | None:
+        """The enum a candidate name denotes: its definition, through re-exports."""
+        found = self._enums.get(name)
+        if found is None:
+            found = self._enums.get(self._canonical(name))
+        if found is None:
+            resolved, exact = self.resolve_exact(name)
+            if exact and resolved:
+                found = self._enums.get(resolved)
+        return found
+
+    def _referenced_column(self, foreign_key: str) -> ColumnFact | None:
+        head, _, name = foreign_key.rpartition(".")
+        table = self._table_lookup.get(normalise_table_name(head)) if head else None
+        if table is None and head:
+            table = self.table_for_model(head)
+        if table is None:
+            return None
+        return next((c for c in self.tables[table].columns if c.name == name), None)
 
     def _model_info(self, qualname: str) -> _ModelInfo | None:
         if qualname in self._infos:
@@ -532,11 +613,10 @@ class _Linker:
         entry = self._facts_by_model.get(qualname)
         sym = self.symbols.get(qualname)
         parents: list[_ModelInfo] = []
-        if sym is not None and sym.kind == "class":
-            for base in self._direct_bases(qualname):
-                parent = self._model_info(base)
-                if parent is not None and parent not in parents:
-                    parents.append(parent)
+        for base in self._model_bases(qualname, entry):
+            parent = self._model_info(base)
+            if parent is not None and parent not in parents:
+                parents.append(parent)
         if entry is not None and entry[1].orm == "django" and not parents \
                 and sym is not None and sym.kind == "class" \
                 and not self._may_be_django_model(qualname, set()):
@@ -547,11 +627,18 @@ class _Linker:
         module = entry[0].module if entry else (sym.module if sym else "")
         mf = entry[1] if entry else None
         orm = mf.orm if mf else parents[0].orm
-        inherited_cols = [c for p in parents if p.abstract for c in p.columns]
+        concrete = next((p for p in parents if p.table and not p.abstract), None)
+        # what a class inherits: Django copies abstract parents' fields; SQLAlchemy also
+        # copies the columns of mixins (no table of their own) that the mapped parent
+        # does not already carry
+        inherited = [p for p in parents if p.abstract or (
+            orm != "django" and p.table is None
+            and not (concrete is not None and p.qualname in concrete.ancestors))]
+        inherited_cols = [c for p in inherited for c in p.columns]
         # an abstract model's key to "self" (its own qualname) points at each concrete child
         inherited_fks = [replace(fk, ref_model=qualname) if fk.ref_model == p.qualname else fk
-                         for p in parents if p.abstract for fk in p.foreign_keys]
-        inherited_idx = [ix for p in parents if p.abstract for ix in p.indexes]
+                         for p in inherited for fk in p.foreign_keys]
+        inherited_idx = [ix for p in inherited for ix in p.indexes]
         own_cols = list(mf.columns) if mf else []
         names = {c.name for c in own_cols}
         columns = own_cols + [c for c in inherited_cols if c.name not in names]
@@ -562,9 +649,17 @@ class _Linker:
             fact=mf, path=path, module=module, columns=columns,
             foreign_keys=(list(mf.foreign_keys) if mf else []) + inherited_fks,
             indexes=(list(mf.indexes) if mf else []) + inherited_idx,
+            flask=any(p.flask for p in parents) or any(
+                b == FLASK_MODEL or b.endswith("db.Model") for b in (mf.bases if mf else ())),
+            ancestors=frozenset().union(*(p.ancestors | {p.qualname} for p in parents)),
         )
-        concrete = next((p for p in parents if p.table and not p.abstract), None)
-        if mf is not None and mf.table:
+        own_key = any(c.primary_key for c in columns)
+        if info.flask and not info.abstract and concrete is not None and not own_key:
+            # Flask-SQLAlchemy: a subclass without a primary key of its own is single-table
+            # inheritance, even with a __tablename__ (it is dropped)
+            info.table = concrete.table
+            info.shares_table = True
+        elif mf is not None and mf.table:
             info.table = normalise_model_table(mf.table)
         elif info.abstract:
             info.table = None
@@ -579,18 +674,72 @@ class _Linker:
             info.table = f"{info.app_label}_{qualname.rsplit('.', 1)[-1].lower()}"
             if concrete is not None:
                 info.parent_table = concrete.table
+        elif info.flask:
+            # Flask-SQLAlchemy names the table after the class; a primary key of its own
+            # under a mapped parent means joined-table inheritance
+            info.table = flask_table_name(qualname.rsplit(".", 1)[-1])
         elif orm == "sqlalchemy" and concrete is not None:
             info.table = concrete.table  # single-table inheritance: the parent's table
             info.shares_table = True
         elif mf is not None and mf.columns:
-            self.warnings.append(AnalysisWarning(
-                kind="orm_ambiguous",
-                message=f"model {qualname} declares columns but no table name could be "
-                "determined (no __tablename__ and no mapped parent class)",
-                location=SourceLocation(path=path, line=mf.line),
-            ))
+            self._tableless.append(info)
         self._infos[qualname] = info
         return info
+
+    def _model_bases(self, qualname: str,
+                     entry: tuple[FileFacts, ModelFact] | None) -> list[str]:
+        """Qualnames of the classes (or recorded models such as a Flask ``db.Model``)
+        ``qualname`` derives from."""
+        sym = self.symbols.get(qualname)
+        if sym is not None and sym.kind == "class":
+            raw = self.class_bases.get(qualname, [])
+            module = sym.module
+            out = self._direct_bases(qualname)
+        elif entry is not None:
+            raw, module, out = entry[1].bases, entry[0].module, []
+        else:
+            return []
+        for base in raw:
+            canonical = self._canonical(base)
+            if canonical in self._facts_by_model and canonical not in out \
+                    and canonical != qualname:
+                out.append(canonical)  # a recorded model that is no class: db.Model
+            elif canonical == base and "." not in base:
+                local = f"{module}.{base}"
+                if local in self._facts_by_model and local not in out and local != qualname:
+                    out.append(local)
+        return out
+
+    def _canonical(self, name: str, depth: int = 0) -> str:
+        """``name`` with module aliases followed textually (``app.database.db.Model`` →
+        ``app.extensions.db.Model`` when ``database`` imports ``db`` from ``extensions``),
+        also where the tail is no symbol (a module variable and its attributes)."""
+        parts = name.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:i])
+            if prefix not in self.modules:
+                continue
+            target = self.aliases.get(prefix, {}).get(parts[i])
+            here = ".".join(parts[: i + 1])
+            if target is None or target == here or depth >= _MAX_ALIAS_DEPTH:
+                return name
+            return self._canonical(".".join([target, *parts[i + 1:]]), depth + 1)
+        return name
+
+    def _warn_tableless(self, infos: list[_ModelInfo]) -> None:
+        """A class with columns, no table and no model deriving from it cannot be placed;
+        one that others derive from is a mixin, and its columns went to them."""
+        inherited = frozenset().union(*(i.ancestors for i in infos))
+        for info in self._tableless:
+            if info.qualname in inherited:
+                continue
+            assert info.fact is not None
+            self.warnings.append(AnalysisWarning(
+                kind="orm_ambiguous",
+                message=f"model {info.qualname} declares columns but no table name could be "
+                "determined (no __tablename__ and no mapped parent class)",
+                location=SourceLocation(path=info.path, line=info.fact.line),
+            ))
 
     def _may_be_django_model(self, cls: str, seen: set[str]) -> bool:
         """Some base of ``cls`` is, or may be, a Django model: a class outside the analysed
@@ -660,6 +809,8 @@ class _Linker:
         ``"app_label.Model"``, a bare ``"Model"`` of the same module/app, or ``"self"``."""
         if ref == "self":
             return own_table
+        if ref == USER_MODEL:
+            return self._user_table()
         if ref in self.model_tables:
             return self.model_tables[ref]
         resolved = self.resolve(ref)
@@ -682,7 +833,55 @@ class _Linker:
         concrete = [q for q in self._by_name.get(name, ()) if q in self.model_tables]
         if len(concrete) == 1:
             return self.model_tables[concrete[0]]
-        return None
+        return self._contrib_table(ref)
+
+    def _contrib_table(self, ref: str) -> str | None:
+        """The table of a model of Django's own apps (``"auth.User"``,
+        ``django.contrib.sites.models.Site``), added to the tables on first use."""
+        label = self._contrib_labels.get(ref.lower())
+        if label is None:
+            return None
+        table, qualname, columns = CONTRIB_MODELS[label]
+        if table not in self.tables:
+            self.tables[table] = LinkedTable(
+                name=table, orm="django", model=qualname, models=[qualname],
+                columns=[replace(c) for c in columns], app_label=label.partition(".")[0])
+            self._table_lookup[table.lower()] = table
+            for column in columns:
+                if column.foreign_key:  # to another contrib table (content types, sites)
+                    ref_table = column.foreign_key.partition(".")[0]
+                    self._contrib_table(self._contrib_labels[ref_table])
+                    self.tables[table].foreign_keys.append(LinkedForeignKey(
+                        columns=[column.name], ref_table=ref_table, ref_columns=["id"],
+                        kind="fk", path=None, line=None))
+        return table
+
+    def _user_table(self) -> str | None:
+        """The table of the model ``settings.AUTH_USER_MODEL`` names: the value a settings
+        module of the analysed code gives it (one outside test directories first), else
+        Django's default ``auth.User`` (``auth_user``)."""
+        if self._user_model_table is not None:
+            return self._user_model_table
+        values: list[tuple[bool, str, str]] = []
+        production_settings = False
+        for ff in self.facts:
+            if not _is_settings_module(ff.module):
+                continue
+            in_tests = _in_tests(ff.path)
+            production_settings = production_settings or not in_tests
+            values.extend((in_tests, ff.path, imp.target) for imp in ff.imports
+                          if imp.kind == "django_model" and imp.alias == "AUTH_USER_MODEL"
+                          and imp.scope == ff.module)
+        values.sort()
+        name = "auth.User"
+        if values and not (values[0][0] and production_settings):
+            name = values[0][2]
+        table = self.table_for_model(name) if name != USER_MODEL else None
+        if table is None:  # a user model outside the analysed code: Django's default name
+            label, _, model = name.partition(".")
+            table = self._table_named(f"{label}_{model.lower()}")
+        self._user_model_table = table
+        return table
 
     def _link_foreign_keys(self, info: _ModelInfo) -> None:
         assert info.table is not None
@@ -715,7 +914,8 @@ class _Linker:
                 self._table_lookup[ref_table.lower()] = ref_table
             if fk.kind == "m2m":
                 self._m2m(info, table, fk, ref_table)
-            else:
+            elif not any(f.columns == fk.columns and f.ref_table == ref_table
+                         for f in table.foreign_keys):
                 table.foreign_keys.append(LinkedForeignKey(
                     columns=list(fk.columns), ref_table=ref_table,
                     ref_columns=list(fk.ref_columns) or ["id"], kind=fk.kind,
@@ -868,6 +1068,23 @@ class _Linker:
         self.warnings.sort(key=lambda w: (
             w.location.path if w.location else "", w.location.line or 0 if w.location else 0,
             w.kind, w.message))
+
+
+def flask_table_name(class_name: str) -> str:
+    """Flask-SQLAlchemy's table name for a model class: CamelCase to snake_case
+    (``OrderItem`` → ``order_item``, ``HTTPLog`` → ``http_log``), as its
+    ``camel_to_snake_case`` does."""
+    return _CAMEL.sub(r"_\1", class_name).lower().lstrip("_")
+
+
+def _is_settings_module(module: str) -> bool:
+    """``proj.settings``, ``proj.settings_prod``, ``proj.settings.base``."""
+    return any(part.startswith("settings") for part in module.split("."))
+
+
+def _in_tests(path: str) -> bool:
+    return any(part in ("tests", "test") or part.startswith("test_")
+               for part in path.split("/"))
 
 
 def normalise_model_table(name: str) -> str:

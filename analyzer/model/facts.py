@@ -104,10 +104,31 @@ class ColumnFact:
     length: int | None = None
     precision: int | None = None
     scale: int | None = None
-    default: str | None = None  # source text of a literal default
+    # Python source text of the default: a literal ("0", "'EUR'"), the stored value of an
+    # enum member ("'created'"), a callable ("datetime.utcnow") or SQL function ("now()")
+    default: str | None = None
     enum_name: str | None = None
     enum_values: list[str] | None = None
     foreign_key: str | None = None  # "table.column" or a model-relative "Model.field" candidate
+    # candidate qualname of the Python enum the column stores; the link stage fills
+    # ``enum_values`` from it when the enum is defined in another file
+    enum_class: str | None = None
+    enum_stored: Literal["name", "value"] = "name"  # what of each member the column stores
+    # candidate qualname of an enum member given as default ("shop.enums.Status.PAID"); the
+    # link stage turns ``default`` into the member's stored value when the file could not
+    default_member: str | None = None
+
+
+@dataclass(slots=True)
+class EnumFact:
+    """A Python enum (``enum.Enum`` and friends, Django ``TextChoices``/``IntegerChoices``,
+    the functional ``Enum("Name", "a b")``): what a column storing it may hold."""
+
+    qualname: str  # class qualname ("shop.enums.OrderStatus"), or "<module>.<variable>"
+    names: list[str]  # member names, in order: what SQLAlchemy's Enum(PyEnum) stores
+    values: list[str]  # member values as text (Django choices and values_callable store these)
+    line: int
+    int_valued: bool = False  # the values are integers (IntEnum, IntegerChoices, auto())
 
 
 @dataclass(slots=True)
@@ -202,6 +223,7 @@ class FileFacts:
     # module-level names bound to literals that the link stage may need
     # (Django settings: INSTALLED_APPS; __all__)
     exports: list[str] = field(default_factory=list)
+    enums: list[EnumFact] = field(default_factory=list)  # enum classes defined in the file
 
 
 @dataclass(slots=True)

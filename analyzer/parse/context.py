@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from analyzer.model.facts import (
     Definition,
+    EnumFact,
     FileWarning,
     ImportFact,
     ModelFact,
@@ -186,6 +187,8 @@ class FileContext:
         self.models: dict[str, ModelFact] = {}  # class/var qualname -> model
         self.table_vars: dict[str, str] = {}  # qualname of a Core Table variable -> table name
         self.enums: dict[str, list[str]] = {}  # qualname of an Enum class -> member names
+        self.int_enums: set[str] = set()  # enums whose values are integers
+        self.enum_facts: list[EnumFact] = []
         self.router_prefixes: dict[str, str] = {}  # qualname of APIRouter/Blueprint -> prefix
         # module-level functions and methods of module-level classes, by qualname: what a
         # call of one returns is read from its annotation or its return statements

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from analyzer.model.facts import Definition
+from analyzer.model.facts import Definition, EnumFact
 from analyzer.parse.context import Extractor, FileContext, keyword, last_name, literal_str
 
 # decorator attribute -> HTTP method ("route"/"api_route": from methods=, default GET)
@@ -29,27 +29,107 @@ def first_paragraph(doc: str | None) -> str | None:
     return " ".join(paragraph.split()) or None
 
 
-def collect_enums(ctx: FileContext, stmt: ast.stmt) -> None:
-    """Remember module-level Enum/Choices classes for the ORM extractors: member names
-    under ``ctx.enums[qualname]`` (what SQLAlchemy's ``Enum(PyEnum)`` stores), literal
-    values under ``ctx.enums[qualname + "#values"]`` (what Django ``choices`` store)."""
+def collect_enums(ctx: FileContext, stmt: ast.stmt, prefix: str | None = None) -> None:
+    """Remember the Enum/Choices classes of the file (module level and nested in classes,
+    e.g. a Django model's ``class Status(models.TextChoices)``) and functional enums
+    (``Status = Enum("Status", "new paid")``): member names under ``ctx.enums[qualname]``
+    (what SQLAlchemy's ``Enum(PyEnum)`` stores), values as text under
+    ``ctx.enums[qualname + "#values"]`` (what Django ``choices`` store), and an
+    :class:`EnumFact` for the link stage, which serves columns in other files."""
+    prefix = prefix or ctx.module
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call):
+        # the stdlib's functional API only: sa.Enum("new", "paid", name=) is a column type
+        if prefix == ctx.module and last_name(stmt.value.func) in ENUM_BASES \
+                and ctx.candidate(stmt.value.func).startswith("enum."):
+            members = _functional_members(stmt.value)
+            if members is not None:
+                _remember_enum(ctx, f"{prefix}.{stmt.targets[0].id}", stmt.lineno, *members)
+        return
     if not isinstance(stmt, ast.ClassDef):
         return
-    if not any(last_name(b) in ENUM_BASES for b in stmt.bases):
+    qualname = f"{prefix}.{stmt.name}"
+    for item in stmt.body:  # nested enums (a Django model's Status choices)
+        if isinstance(item, ast.ClassDef):
+            collect_enums(ctx, item, qualname)
+    if not any(last_name(b) in ENUM_BASES or ctx.candidate(b) in ctx.enums
+               for b in stmt.bases):
         return
     names: list[str] = []
-    values: list[str] = []
+    values: list[object] = []
+    bases = {last_name(b) for b in stmt.bases}
     for item in stmt.body:
-        if isinstance(item, ast.Assign) and len(item.targets) == 1 \
-                and isinstance(item.targets[0], ast.Name) \
-                and not item.targets[0].id.startswith("_"):
-            names.append(item.targets[0].id)
-            value = item.value.elts[0] if isinstance(item.value, ast.Tuple) and \
-                item.value.elts else item.value
-            values.append(str(value.value) if isinstance(value, ast.Constant) else
-                          item.targets[0].id)
-    ctx.enums[f"{ctx.module}.{stmt.name}"] = names
-    ctx.enums[f"{ctx.module}.{stmt.name}#values"] = values
+        if not (isinstance(item, ast.Assign) and len(item.targets) == 1
+                and isinstance(item.targets[0], ast.Name)
+                and not item.targets[0].id.startswith("_")):
+            continue
+        name = item.targets[0].id
+        value = item.value.elts[0] if isinstance(item.value, ast.Tuple) and \
+            item.value.elts else item.value
+        if isinstance(value, ast.Call) and last_name(value.func) == "auto":
+            if "StrEnum" in bases:
+                values.append(name.lower())  # StrEnum's auto(): the lower-cased name
+            elif "TextChoices" in bases:
+                values.append(name)  # Django's TextChoices auto(): the name
+            else:
+                previous = [v for v in values if isinstance(v, int)]
+                values.append(previous[-1] + 1 if previous else 1)
+        elif isinstance(value, ast.Constant):
+            values.append(value.value)
+        elif isinstance(value, (ast.Call, ast.Lambda)):
+            continue  # a method or descriptor (property(...)), not a member
+        else:
+            values.append(name)
+        names.append(name)
+    _remember_enum(ctx, qualname, stmt.lineno, names, values)
+
+
+def _functional_members(call: ast.Call) -> tuple[list[str], list[object]] | None:
+    """Members of ``Enum("Name", "a b")`` / ``Enum(value="Name", names=[...])``: names
+    given as a string or list get the values 1, 2, ... (StrEnum: the lower-cased names);
+    pairs and dicts give their own values."""
+    spec = call.args[1] if len(call.args) > 1 else keyword(call, "names")
+    names: list[str] = []
+    values: list[object] = []
+    text = literal_str(spec)
+    if text is not None:
+        names = text.replace(",", " ").split()
+    elif isinstance(spec, (ast.List, ast.Tuple)) and all(
+            literal_str(e) is not None for e in spec.elts):
+        names = [literal_str(e) or "" for e in spec.elts]
+    elif isinstance(spec, (ast.List, ast.Tuple)):
+        for pair in spec.elts:
+            if not (isinstance(pair, (ast.Tuple, ast.List)) and len(pair.elts) == 2
+                    and literal_str(pair.elts[0]) is not None
+                    and isinstance(pair.elts[1], ast.Constant)):
+                return None
+            names.append(literal_str(pair.elts[0]) or "")
+            values.append(pair.elts[1].value)  # type: ignore[attr-defined]
+        return names, values
+    elif isinstance(spec, ast.Dict):
+        for key, value in zip(spec.keys, spec.values, strict=True):
+            if literal_str(key) is None or not isinstance(value, ast.Constant):
+                return None
+            names.append(literal_str(key) or "")
+            values.append(value.value)
+        return names, values
+    else:
+        return None
+    if last_name(call.func) == "StrEnum":
+        return names, [n.lower() for n in names]
+    return names, list(range(1, len(names) + 1))
+
+
+def _remember_enum(ctx: FileContext, qualname: str, line: int, names: list[str],
+                   values: list[object]) -> None:
+    texts = [str(v) for v in values]
+    int_valued = bool(values) and all(isinstance(v, int) and not isinstance(v, bool)
+                                      for v in values)
+    ctx.enums[qualname] = names
+    ctx.enums[f"{qualname}#values"] = texts
+    if int_valued:
+        ctx.int_enums.add(qualname)
+    ctx.enum_facts.append(EnumFact(qualname, names, texts, line, int_valued))
 
 
 class DefinitionExtractor(Extractor):

@@ -29,7 +29,7 @@ from analyzer.parse.references import ReferenceExtractor
 from analyzer.parse.source import parse_python
 
 # Bump when the extractors change what they produce: cached facts are keyed on it.
-PARSER_VERSION = 2
+PARSER_VERSION = 4
 
 # Order matters only where one extractor reads what another wrote in the same event:
 # ORM extractors register models at ClassDef before references/raw SQL look at calls.
@@ -116,6 +116,7 @@ def extract_facts(path: str, module: str, is_package: bool, source: bytes, *,
     facts.sql = ctx.sql
     facts.warnings = [*parsed.warnings, *ctx.warnings]
     facts.exports = ctx.exports
+    facts.enums = ctx.enum_facts
     return facts
 
 

@@ -2,7 +2,8 @@
 functions, under ``if TYPE_CHECKING:``, dynamic loads with literal arguments (the
 ``LOADERS`` table: ``importlib.import_module``, ``__import__``, Django's ``import_string``
 and ``apps.get_model``, django-oscar's ``get_model``/``get_class``/``get_classes``), and
-Django's string references (``INSTALLED_APPS`` entries, ``"app.Model"``).
+Django's string references (``INSTALLED_APPS`` entries, ``"app.Model"``, a settings
+module's ``AUTH_USER_MODEL = "app.Model"``: a ``django_model`` import bound to that name).
 
 A loaded class or module bound to a name (``OrderCreator = get_class("order.utils",
 "OrderCreator")``, also tuple targets of ``get_classes``) is an import of it under that
@@ -184,6 +185,14 @@ class ImportExtractor(Extractor):
         elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
             targets = [stmt.target]
         else:
+            return
+        if stmt.value is not None and any(
+                isinstance(t, ast.Name) and t.id == "AUTH_USER_MODEL" for t in targets):
+            # a settings module naming the user model ("accounts.User"): a model reference
+            # the link stage also reads to resolve settings.AUTH_USER_MODEL
+            user_model = literal_str(stmt.value)
+            if user_model and user_model.count(".") == 1 and all(user_model.split(".")):
+                self._add(user_model, "AUTH_USER_MODEL", stmt.lineno, "django_model")
             return
         if stmt.value is None or not any(
                 isinstance(t, ast.Name) and t.id.endswith("APPS") for t in targets):

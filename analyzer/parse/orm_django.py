@@ -21,7 +21,12 @@ is ``primary_key=True``). FK/O2O/M2M targets
 candidates: ``"self"`` is the class, a bare ``"Model"`` string is ``<this module>.Model``,
 ``"app.Model"`` stays as is. M2M: ``columns=[field name]``, ``through_table`` from the
 field's ``db_table=`` or ``<table>_<field>`` when the table is explicit, ``through_model``
-from ``through=``.
+from ``through=``. A key to ``settings.AUTH_USER_MODEL`` (or a project's copy of it, or
+``get_user_model()``) names :data:`USER_MODEL`, as does a name bound to
+``get_user_model()``; the link stage maps it to the model the settings name. ``choices=``
+gives the stored values: ``Status.choices`` of a ``TextChoices``/``IntegerChoices`` (its
+enum named in ``enum_class`` when defined elsewhere) or a list of ``(value, label)`` pairs
+of literals or class constants.
 
 Access: ``M.objects.<m>(...)`` chains read unless a write method appears; ``v.save()``/
 ``v.delete()`` (no positional argument: ``session.delete(v)`` is SQLAlchemy's) on a
@@ -33,6 +38,7 @@ from __future__ import annotations
 import ast
 
 from analyzer.model.facts import ColumnFact, ForeignKeyFact, IndexFact, ModelFact
+from analyzer.parse.column_defaults import column_default, literal_constants
 from analyzer.parse.context import (
     INSTANCE,
     NAME,
@@ -45,12 +51,13 @@ from analyzer.parse.context import (
     last_name,
     literal_bool,
     literal_int,
-    literal_source,
     literal_str,
     unchain,
 )
 
 MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+# the model settings.AUTH_USER_MODEL names: the link stage reads it from the settings
+USER_MODEL = "django.conf.settings.AUTH_USER_MODEL"
 FIELD_MODULES = ("django.db.models", "django.contrib.")
 FIELD_TYPES = {
     "AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "integer",
@@ -121,12 +128,88 @@ def app_label(module: str) -> str | None:
     return parts[-2] if len(parts) >= 2 else parts[0] or None
 
 
+def _contrib(table: str, qualname: str, *columns: ColumnFact
+             ) -> tuple[str, str, list[ColumnFact]]:
+    return table, qualname, [ColumnFact("id", "integer", nullable=False, primary_key=True),
+                             *columns]
+
+
+def _text(name: str, length: int | None, **flags: bool | str) -> ColumnFact:
+    return ColumnFact(name, "string" if length else "text", nullable=False, length=length,
+                      **flags)  # type: ignore[arg-type]
+
+
+# The models of Django's own apps (their tables are part of every Django monolith's
+# database): "app_label.Model" -> (table, qualname, columns), as Django defines them.
+CONTRIB_MODELS: dict[str, tuple[str, str, list[ColumnFact]]] = {
+    "auth.User": _contrib(
+        "auth_user", "django.contrib.auth.models.User", _text("password", 128),
+        ColumnFact("last_login", "datetime"),
+        ColumnFact("is_superuser", "boolean", nullable=False),
+        _text("username", 150, unique=True), _text("first_name", 150),
+        _text("last_name", 150), _text("email", 254),
+        ColumnFact("is_staff", "boolean", nullable=False),
+        ColumnFact("is_active", "boolean", nullable=False),
+        ColumnFact("date_joined", "datetime", nullable=False)),
+    "auth.Group": _contrib("auth_group", "django.contrib.auth.models.Group",
+                           _text("name", 150, unique=True)),
+    "auth.Permission": _contrib(
+        "auth_permission", "django.contrib.auth.models.Permission", _text("name", 255),
+        ColumnFact("content_type_id", "integer", nullable=False,
+                   foreign_key="django_content_type.id"),
+        _text("codename", 100)),
+    "contenttypes.ContentType": _contrib(
+        "django_content_type", "django.contrib.contenttypes.models.ContentType",
+        _text("app_label", 100), _text("model", 100)),
+    "sites.Site": _contrib("django_site", "django.contrib.sites.models.Site",
+                           _text("domain", 100, unique=True), _text("name", 50)),
+    "flatpages.FlatPage": _contrib(
+        "django_flatpage", "django.contrib.flatpages.models.FlatPage", _text("url", 100),
+        _text("title", 200), _text("content", None)),
+    "redirects.Redirect": _contrib(
+        "django_redirect", "django.contrib.redirects.models.Redirect",
+        ColumnFact("site_id", "integer", nullable=False, foreign_key="django_site.id"),
+        _text("old_path", 200), _text("new_path", 200)),
+}
+
+
+def user_model_reference(candidate: str) -> bool:
+    """``candidate`` names the project's user model: ``settings.AUTH_USER_MODEL`` (or a
+    project's copy of the setting, django-oscar's ``compat.AUTH_USER_MODEL``) or a call of
+    ``get_user_model`` (Django's or a project's wrapper)."""
+    last = candidate.rpartition(".")[2]
+    return last in ("AUTH_USER_MODEL", "get_user_model")
+
+
 class DjangoExtractor(Extractor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.seen: set[int] = set()
+        self.constants: dict[str, ast.expr] = {}  # literal attributes of the model class
+        self.class_values: dict[str, ast.expr] = {}  # every simple attribute of that class
+        self.module_values: dict[str, ast.expr] = {}  # module-level NAME = <expr>
         ctx.instance_hooks.append(self._instance_of)
         ctx.element_hooks.append(self._elements_of)
+
+    # -- the user model --------------------------------------------------------------
+
+    def declare(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign):
+            self._bind_user_model(stmt)
+            if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                self.module_values[stmt.targets[0].id] = stmt.value
+
+    def after_Assign(self, node: ast.Assign) -> None:
+        if self.ctx.scope.kind != "module":  # module level: declare, before the walk
+            self._bind_user_model(node)
+
+    def _bind_user_model(self, node: ast.Assign) -> None:
+        """``User = get_user_model()`` names the user model class (the link stage maps
+        :data:`USER_MODEL` to the model the settings name)."""
+        value = node.value
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(value, ast.Call) and last_name(value.func) == "get_user_model":
+            self.ctx.scope.bindings[node.targets[0].id] = (NAME, USER_MODEL)
 
     # -- models ------------------------------------------------------------------------
 
@@ -154,6 +237,10 @@ class DjangoExtractor(Extractor):
         model = ModelFact(qualname, "django", None, node.lineno, node.end_lineno or node.lineno,
                           bases=list(bases), app_label=app_label(ctx.module))
         m2m_fields: list[tuple[str, ast.Call]] = []
+        self.constants = literal_constants(node.body)
+        self.class_values = {s.targets[0].id: s.value for s in node.body
+                             if isinstance(s, ast.Assign) and len(s.targets) == 1
+                             and isinstance(s.targets[0], ast.Name)}
         if meta is not None:
             self._meta(meta, model)
         for stmt in node.body:
@@ -235,7 +322,6 @@ class DjangoExtractor(Extractor):
             or relation == "one_to_one"
         db_index = literal_bool(keyword(call, "db_index"))
         column.index = db_index if db_index is not None else relation is not None
-        column.default = literal_source(keyword(call, "default"))
         if column.type == "string":
             column.length = literal_int(keyword(call, "max_length")) or DEFAULT_LENGTH.get(kind)
         elif column.type == "numeric":
@@ -244,9 +330,17 @@ class DjangoExtractor(Extractor):
         choices = keyword(call, "choices")
         if isinstance(choices, ast.Attribute) and choices.attr == "choices":
             enum_class = self.ctx.candidate(choices.value)
+            if "." not in enum_class and f"{model.qualname}.{enum_class}" in self.ctx.enums:
+                enum_class = f"{model.qualname}.{enum_class}"  # nested in the model class
             column.enum_name = enum_class.rpartition(".")[2]
+            column.enum_class, column.enum_stored = enum_class, "value"
             values = self.ctx.enums.get(f"{enum_class}#values")
             column.enum_values = list(values) if values is not None else None
+        elif isinstance(choices, ast.Name):
+            column.enum_values = self._choice_values(choices.id)
+            column.enum_name = choices.id if column.enum_values is not None else None
+        column_default(self.ctx, column, keyword(call, "default"),
+                       constants=self.constants)
         if relation:
             to_field = literal_str(keyword(call, "to_field"))
             ref_model = self._target_model(call, model)
@@ -256,10 +350,33 @@ class DjangoExtractor(Extractor):
                 relation))  # type: ignore[arg-type]
         return column
 
+    def _choice_values(self, name: str) -> list[str] | None:
+        """The stored values of ``choices=STATUS_CHOICES``, a class or module list of
+        ``(value, label)`` pairs whose values are literals or literal constants."""
+        pairs = self.class_values.get(name) or self.module_values.get(name)
+        if not isinstance(pairs, (ast.List, ast.Tuple)) or not pairs.elts:
+            return None
+        values: list[str] = []
+        for pair in pairs.elts:
+            if not isinstance(pair, (ast.Tuple, ast.List)) or len(pair.elts) != 2 \
+                    or isinstance(pair.elts[1], (ast.Tuple, ast.List)):
+                return None  # not pairs, or grouped choices
+            value = pair.elts[0]
+            if isinstance(value, ast.Name):
+                value = self.constants.get(value.id) or self.module_values.get(value.id) \
+                    or value
+            if not isinstance(value, ast.Constant):
+                return None
+            values.append(str(value.value))
+        return values
+
     def _target_model(self, call: ast.Call, model: ModelFact) -> str | None:
         target = call.args[0] if call.args else keyword(call, "to")
         if target is None:
             return None
+        if isinstance(target, (ast.Attribute, ast.Name, ast.Call)) \
+                and user_model_reference(self.ctx.candidate(target)):
+            return USER_MODEL
         text = literal_str(target)
         if text is not None:
             if text == "self":

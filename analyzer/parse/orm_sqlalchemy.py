@@ -2,12 +2,21 @@
 models with their columns, keys and indexes, and ORM reads/writes per function.
 
 Model rules: a class is a model when its body has ``__tablename__``, ``__table__``,
-``__mapper_args__``, ``__abstract__`` or ``Column``/``mapped_column`` attributes.
-``table`` is the literal ``__tablename__`` (or the ``Table(...)`` name); without one it is
-``None`` — a mixin or single-table-inheritance subclass, the link stage decides from
-``bases`` — except for Flask-SQLAlchemy (``db.Model`` bases: snake_case of the class name
-when the class declares a primary key) and SQLModel (``table=True``: the lower-cased class
-name). A ``declared_attr`` table name is warned as ``orm_ambiguous``.
+``__mapper_args__``, ``__abstract__`` or ``Column``/``mapped_column`` attributes (also
+wrapped in ``column_property``/``deferred``). A ``Column`` is SQLAlchemy's when it resolves
+there, to a ``db`` object, or to the analysed package itself (``Column = db.Column`` in the
+project's database module); in a class that declares itself mapped (``__tablename__`` ...,
+a ``db.Model`` base) a ``Column`` of any origin is one. ``table`` is the literal
+``__tablename__`` (or the ``Table(...)`` name); without one it is ``None`` — a mixin or an
+inheriting subclass, the link stage decides from ``bases`` — except for Flask-SQLAlchemy
+(a direct ``db.Model`` base, not abstract, with a primary key of its own: snake_case of the
+class name) and SQLModel (``table=True``: the lower-cased class name). A Flask-SQLAlchemy
+instance ``db = SQLAlchemy(model_class=Base)`` is recorded as the abstract model
+``<module>.db.Model`` with bases ``[Base, FLASK_MODEL]``: the link stage applies Flask's
+naming to its subclasses in every file and gives them ``Base``'s columns. A
+``declared_attr`` table name is warned as ``orm_ambiguous``. Defaults: see
+``column_defaults``; enum columns name their enum (``ColumnFact.enum_class``) for the link
+stage when it is defined elsewhere.
 
 Access rules (``TableAccessFact.model`` is a candidate model qualname, ``via="orm"``):
 ``session.query(M)``/``M.query``/``select(M)``/``session.get(M, ..)`` read; chains ending
@@ -24,6 +33,7 @@ import ast
 import re
 
 from analyzer.model.facts import ColumnFact, ForeignKeyFact, IndexFact, ModelFact, Reference
+from analyzer.parse.column_defaults import column_default, literal_constants
 from analyzer.parse.context import (
     INSTANCE,
     NAME,
@@ -36,7 +46,6 @@ from analyzer.parse.context import (
     last_name,
     literal_bool,
     literal_int,
-    literal_source,
     literal_str,
     unchain,
 )
@@ -65,6 +74,11 @@ PYTHON_TYPES = {
 }
 _TABLE = frozenset({"Table"})
 COLUMN_CALLS = frozenset({"Column", "mapped_column"})
+COLUMN_WRAPPERS = frozenset({"column_property", "deferred"})
+MAPPED_DUNDERS = frozenset({"__tablename__", "__table__", "__abstract__", "__mapper_args__",
+                            "__table_args__", "__bind_key__"})
+# base of the abstract ModelFact standing for a Flask-SQLAlchemy instance's ``db.Model``
+FLASK_MODEL = "flask_sqlalchemy.SQLAlchemy.Model"
 RELATIONSHIP_CALLS = frozenset({"relationship", "relation"})
 NOT_TYPES = frozenset({"ForeignKey", "Sequence", "Identity", "Computed", "CheckConstraint",
                        "FetchedValue", "DefaultClause"})
@@ -86,6 +100,12 @@ class SqlAlchemyExtractor(Extractor):
         self.seen: set[int] = set()
         # same-file functions returning a SQLAlchemy type: name -> (parameters, type call)
         self.type_factories: dict[str, tuple[list[str], ast.Call]] = {}
+        # Flask-SQLAlchemy: same-file subclasses of SQLAlchemy, "<module>.db.Model" names
+        self.flask_subclasses: set[str] = set()
+        self.flask_bases: set[str] = set()
+        self.flask_models: list[ModelFact] = []
+        self.mapped = False  # the class being read declares itself mapped (__tablename__)
+        self.constants: dict[str, ast.expr] = {}  # its literal attributes (default=OPEN)
         ctx.instance_hooks.append(self._instance_of)
         ctx.element_hooks.append(self._elements_of)
 
@@ -95,6 +115,13 @@ class SqlAlchemyExtractor(Extractor):
         if isinstance(stmt, ast.FunctionDef):
             self._type_factory(stmt)
             return
+        if isinstance(stmt, ast.ClassDef) and any(last_name(b) == "SQLAlchemy"
+                                                  for b in stmt.bases):
+            self.flask_subclasses.add(stmt.name)
+            return
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call):
+            self._flask_instance(stmt)
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name) \
                 and self._sa_call(stmt.value, _TABLE):
@@ -132,6 +159,8 @@ class SqlAlchemyExtractor(Extractor):
                 and node.func.id in self.type_factories:
             expanded = self._expand_factory(node)
             return expanded is not None and self._type_of(expanded, column)
+        if isinstance(node, ast.Call) and last_name(node.func) == "as_mutable" and node.args:
+            return self._type_of(node.args[0], column)  # MutableDict.as_mutable(JSON)
         name = last_name(node)
         if not name or name in NOT_TYPES or not name[0].isupper() and name != "db":
             return False
@@ -167,6 +196,7 @@ class SqlAlchemyExtractor(Extractor):
             enum_class = self.ctx.candidate(node.args[0])
             column.enum_name = name or enum_class.rpartition(".")[2]
             stored = _stored_attribute(keyword(node, "values_callable"))
+            column.enum_class, column.enum_stored = enum_class, stored  # type: ignore[assignment]
             key = enum_class if stored == "name" else f"{enum_class}#values"
             values = self.ctx.enums.get(key)
             if values is not None:
@@ -214,8 +244,13 @@ class SqlAlchemyExtractor(Extractor):
             if candidate in self.ctx.enums:
                 column.type = "enum"
                 column.enum_name = name
+                column.enum_class = candidate
                 column.enum_values = list(self.ctx.enums[candidate])
             elif name and column.type == "":
+                if is_classlike(candidate):
+                    # Mapped[Status] with a mapped_column(): an enum of another file, or
+                    # not; the link stage decides when it knows the class
+                    column.enum_class = candidate
                 return None  # Mapped["Order"]: a relationship, not a column
         return optional
 
@@ -249,9 +284,9 @@ class SqlAlchemyExtractor(Extractor):
             column.nullable = optional
         column.unique = literal_bool(keyword(call, "unique")) or False
         column.index = literal_bool(keyword(call, "index")) or False
-        column.default = literal_source(keyword(call, "default"))
+        column_default(self.ctx, column, keyword(call, "default"), constants=self.constants)
         if column.default is None:
-            column.default = literal_source(keyword(call, "server_default"))
+            column_default(self.ctx, column, keyword(call, "server_default"), server=True)
         fk_kw = literal_str(keyword(call, "foreign_key"))  # SQLModel Field(foreign_key=...)
         if fk_kw:
             self._fk_string(fk_kw, column, model, call.lineno)
@@ -291,6 +326,11 @@ class SqlAlchemyExtractor(Extractor):
         table_known = False
         sqlmodel = any(b.rpartition(".")[2] == "SQLModel" for b in bases) and \
             literal_bool(keyword(node, "table")) is True  # type: ignore[arg-type]
+        # a class that declares itself mapped takes a Column of any origin as a column (an
+        # alias imported from the database module of another package of the project)
+        self.mapped = self._flask_sqlalchemy(bases) or any(
+            _assignment(stmt)[0] in MAPPED_DUNDERS for stmt in node.body)
+        self.constants = literal_constants(node.body)
         for stmt in node.body:
             target, value, annotation = _assignment(stmt)
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) \
@@ -302,12 +342,22 @@ class SqlAlchemyExtractor(Extractor):
                 continue
             if target is None:
                 continue
-            if target == "__tablename__":
+            if target == "__tablename__" and isinstance(value, ast.Constant) \
+                    and value.value is None:
+                evidence = True  # Flask-SQLAlchemy: no table of its own (single-table)
+            elif target == "__tablename__":
                 evidence = table_known = True
                 model.table = literal_str(value)
                 if model.table is None:
                     ctx.warn("orm_ambiguous", f"{qualname}: __tablename__ is not a string "
                              "literal; its table name is not known statically", stmt.lineno)
+            elif target == "__table__" and value is not None and \
+                    ctx.candidate(value) in ctx.table_vars:
+                evidence = table_known = True  # __table__ = orders_table (a Core Table)
+                core_model = ctx.models.get(ctx.candidate(value))
+                model.table = ctx.table_vars[ctx.candidate(value)]
+                if core_model is not None:
+                    model.columns.extend(core_model.columns)
             elif target == "__table__" and self._sa_call(value, _TABLE):
                 assert isinstance(value, ast.Call)
                 evidence = table_known = True
@@ -324,8 +374,11 @@ class SqlAlchemyExtractor(Extractor):
                 evidence = True
             elif target == "__table_args__" and value is not None:
                 self._table_args(value, model)
-            elif self._sa_call(value, COLUMN_CALLS):
+            elif self._column_call(value) or self._wrapped_column(value):
                 assert isinstance(value, ast.Call)
+                if not self._column_call(value):
+                    value = value.args[0]  # column_property(Column(...)), deferred(...)
+                    assert isinstance(value, ast.Call)
                 evidence = True
                 model.columns.append(self._column(value, target, annotation, model))
             elif self._sa_call(value, RELATIONSHIP_CALLS):
@@ -353,8 +406,8 @@ class SqlAlchemyExtractor(Extractor):
                 model.table = node.name.lower()
         if not evidence:
             return
-        if not table_known and not model.table and self._flask_sqlalchemy(bases) \
-                and any(c.primary_key for c in model.columns):
+        if not table_known and not model.table and not model.abstract \
+                and self._flask_sqlalchemy(bases) and any(c.primary_key for c in model.columns):
             model.table = _SNAKE.sub(r"_\1", node.name).lower().lstrip("_")
         for column in model.columns:
             if column.primary_key:
@@ -363,7 +416,43 @@ class SqlAlchemyExtractor(Extractor):
         ctx.models[qualname] = model
 
     def _flask_sqlalchemy(self, bases: list[str]) -> bool:
-        return any(b.endswith("db.Model") or b.startswith("flask_sqlalchemy") for b in bases)
+        """A base is the ``Model`` of a Flask-SQLAlchemy instance (``db.Model``). Not
+        ``flask_sqlalchemy.model.Model``: that is the plain class a project subclasses to
+        pass as ``SQLAlchemy(model_class=...)``, it maps nothing."""
+        return any(b.endswith("db.Model") or b in self.flask_bases for b in bases)
+
+    def _column_call(self, value: ast.expr | None) -> bool:
+        return self._sa_call(value, COLUMN_CALLS) or self.mapped and \
+            isinstance(value, ast.Call) and last_name(value.func) in COLUMN_CALLS
+
+    def _wrapped_column(self, value: ast.expr | None) -> bool:
+        return isinstance(value, ast.Call) and last_name(value.func) in COLUMN_WRAPPERS \
+            and bool(value.args) and self._column_call(value.args[0])
+
+    def _flask_instance(self, stmt: ast.Assign) -> None:
+        """``db = SQLAlchemy(model_class=BaseModel)`` (or a subclass of ``SQLAlchemy``):
+        ``db.Model`` is an abstract model whose columns every model of ``db`` inherits.
+        Recorded as ``ModelFact("<module>.db.Model", abstract=True)`` with the model class
+        and :data:`FLASK_MODEL` as bases, so the link stage knows Flask-SQLAlchemy's naming
+        rules apply to its subclasses in any file."""
+        value = stmt.value
+        assert isinstance(value, ast.Call) and isinstance(stmt.targets[0], ast.Name)
+        callee = last_name(value.func)
+        model_class = keyword(value, "model_class")
+        # a subclass defined elsewhere is known by its name (UnLockedAlchemy) when given a
+        # model_class; other libraries' model_class= keywords are no database
+        if callee != "SQLAlchemy" and callee not in self.flask_subclasses and not (
+                model_class is not None and "alchemy" in callee.lower()):
+            return
+        qualname = f"{self.ctx.module}.{stmt.targets[0].id}.Model"
+        bases = [self.ctx.candidate(model_class)] if model_class is not None else []
+        self.flask_bases.add(qualname)
+        self.flask_models.append(ModelFact(
+            qualname, "sqlalchemy", None, stmt.lineno, stmt.end_lineno or stmt.lineno,
+            bases=[*bases, FLASK_MODEL], abstract=True))
+
+    def finish(self) -> None:
+        self.ctx.model_facts.extend(self.flask_models)
 
     def _table_args(self, value: ast.expr, model: ModelFact) -> None:
         items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
@@ -508,7 +597,12 @@ class SqlAlchemyExtractor(Extractor):
         if resolved is None:
             return True
         target = resolved[1]
-        return target.startswith(_SA_MODULES) or target.rpartition(".")[0].endswith("db")
+        # `Column = db.Column` in the project's database module, imported from there: a
+        # name of the analysed package itself (django_tables2.Column is not)
+        own_package = resolved[0] == NAME and \
+            target.partition(".")[0] == self.ctx.module.partition(".")[0]
+        return target.startswith(_SA_MODULES) or target.rpartition(".")[0].endswith("db") \
+            or own_package
 
     def _is_sqlalchemy(self, func: ast.expr) -> bool:
         resolved = self.ctx.resolve(func)

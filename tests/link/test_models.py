@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from analyzer.link import django_app_label, link
 from link.facts_builder import FileBuilder, facts_from_sources, scan_of
 
@@ -286,3 +288,230 @@ class Product(AbstractProduct):
     assert [(fk.columns, fk.ref_table) for fk in graph.tables["catalogue_product"].foreign_keys] \
         == [(["parent_id"], "catalogue_product")]
     assert not [w for w in graph.warnings if w.kind == "orm_unknown_model"]
+
+
+FLASK_SHOP = {
+    "app/__init__.py": "",
+    "app/extensions.py": '''
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.model import Model
+from sqlalchemy import Column, DateTime, Integer
+
+class BaseModel(Model):
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime)
+
+class LockedAlchemy(SQLAlchemy):
+    pass
+
+db = LockedAlchemy(model_class=BaseModel)
+''',
+    "app/database.py": '''
+from app.extensions import db
+
+Column = db.Column
+
+class CRUDMixin:
+    def save(self):
+        db.session.add(self)
+
+class Model(CRUDMixin, db.Model):
+    __abstract__ = True
+''',
+    "app/orders.py": '''
+from app.database import Column, Model, db
+
+class OrderItem(Model):
+    sku = Column(db.String(40), nullable=False)
+
+class Order(Model):
+    __tablename__ = "orders"
+    kind = Column(db.String(10))
+
+class GiftOrder(Order):
+    message = Column(db.Text)
+    item_id = Column(db.Integer, db.ForeignKey("order_item.id"))
+
+class Wholesale(Order):
+    __tablename__ = "wholesale"  # no key of its own: Flask-SQLAlchemy drops the name
+
+class Subscription(Order):
+    id = Column(None, db.ForeignKey("orders.id"), primary_key=True)
+    period = Column(db.Integer)
+''',
+    "plugins/__init__.py": "",
+    "plugins/chat.py": '''
+from app.database import Column, Model, db
+
+class ChatMessage(Model):
+    __tablename__ = "chat_messages"
+    body = Column(db.Text)
+''',
+}
+
+
+def test_flask_sqlalchemy_names_bases_and_inheritance_across_files() -> None:
+    facts = facts_from_sources(FLASK_SHOP)
+    graph = link(scan_of(facts), facts)
+    # no "base_model" (a mixin) and no "wholesale" (single-table despite its name)
+    assert set(graph.tables) == {"order_item", "orders", "subscription", "chat_messages"}
+    assert graph.model_tables["app.orders.OrderItem"] == "order_item"  # from the class name
+    assert graph.model_tables["app.orders.GiftOrder"] == "orders"  # single-table
+    assert graph.model_tables["app.orders.Wholesale"] == "orders"
+    # every model inherits the columns of the model_class given to SQLAlchemy()
+    assert [c.name for c in graph.tables["order_item"].columns] == ["sku", "id", "created_at"]
+    assert [c.name for c in graph.tables["chat_messages"].columns] == [
+        "body", "id", "created_at"]
+    orders = graph.tables["orders"]
+    assert [c.name for c in orders.columns] == [
+        "kind", "id", "created_at", "message", "item_id"]
+    # the single-table child's key lands on the shared table
+    assert [(fk.columns, fk.ref_table) for fk in orders.foreign_keys] == [
+        (["item_id"], "order_item")]
+    # joined-table inheritance: its own table, the key column typed like the parent's
+    subscription = {c.name: c for c in graph.tables["subscription"].columns}
+    assert (subscription["id"].type, subscription["id"].primary_key) == ("integer", True)
+    assert not [w for w in graph.warnings if w.kind.startswith("orm")]
+
+
+ENUMS = {
+    "shop/__init__.py": "",
+    "shop/domain/__init__.py": "from shop.domain.enums import OrderStatus, Channel\n",
+    "shop/domain/enums.py": '''
+import enum
+from django.db import models
+
+class OrderStatus(enum.StrEnum):
+    CREATED = "created"
+    PAID = "paid"
+
+class Channel(enum.IntEnum):
+    EMAIL = 1
+    SMS = 2
+
+class Rating(models.IntegerChoices):
+    BAD = 1, "Bad"
+    GOOD = 5, "Good"
+
+Legacy = enum.Enum("Legacy", "old older")
+''',
+    "shop/models.py": '''
+from sqlalchemy import Column, Enum, Integer
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from shop.domain import Channel, OrderStatus
+from shop.domain.enums import Legacy
+
+class Base(DeclarativeBase):
+    pass
+
+def _enum(cls):
+    return Enum(cls, values_callable=lambda members: [m.value for m in members])
+
+class Order(Base):
+    __tablename__ = "orders"
+    id = Column(Integer, primary_key=True)
+    status = Column(_enum(OrderStatus), default=OrderStatus.CREATED)
+    status_name = Column(Enum(OrderStatus), default=OrderStatus.PAID)
+    channel: Mapped[Channel] = mapped_column(default=Channel.SMS)
+    legacy = Column(Enum(Legacy), default=Legacy.old)
+''',
+    "shop/reviews/__init__.py": "",
+    "shop/reviews/models.py": '''
+from django.db import models
+from shop.domain.enums import Rating
+
+class Review(models.Model):
+    rating = models.IntegerField(choices=Rating.choices, default=Rating.GOOD)
+''',
+}
+
+
+def test_enums_of_another_file_give_values_and_defaults() -> None:
+    facts = facts_from_sources(ENUMS)
+    graph = link(scan_of(facts), facts)
+    cols = {c.name: c for c in graph.tables["orders"].columns}
+    got = {n: (c.type, c.enum_values, c.default) for n, c in cols.items() if n != "id"}
+    assert got == {
+        "status": ("enum", ["created", "paid"], "'created'"),  # values_callable: values
+        "status_name": ("enum", ["CREATED", "PAID"], "'PAID'"),  # plain Enum(): names
+        "channel": ("enum", ["EMAIL", "SMS"], "'SMS'"),  # Mapped[Channel], re-exported
+        "legacy": ("enum", ["old", "older"], "'old'"),  # the functional API
+    }
+    rating = next(c for c in graph.tables["reviews_review"].columns if c.name == "rating")
+    assert (rating.type, rating.enum_values, rating.default) == ("integer", ["1", "5"], "5")
+
+
+DJANGO_USERS = {
+    "proj/__init__.py": "",
+    "proj/settings.py": 'AUTH_USER_MODEL = "accounts.Member"\n',
+    "proj/tests/__init__.py": "",
+    "proj/tests/settings.py": 'AUTH_USER_MODEL = "testauth.User"\n',
+    "accounts/__init__.py": "",
+    "accounts/models.py": '''
+from django.contrib.auth.models import AbstractUser
+
+class Member(AbstractUser):
+    pass
+''',
+    "orders/__init__.py": "",
+    "orders/models.py": '''
+from django.conf import settings
+from django.db import models
+
+class Order(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE)
+''',
+    "orders/views.py": '''
+from django.contrib.auth import get_user_model
+
+User = get_user_model()
+
+def customers():
+    return User.objects.filter(is_staff=False)
+''',
+}
+
+
+def test_django_user_model_from_the_settings_else_auth_user() -> None:
+    facts = facts_from_sources(DJANGO_USERS)
+    graph = link(scan_of(facts), facts)
+    order = graph.tables["orders_order"]
+    assert {(tuple(fk.columns), fk.ref_table) for fk in order.foreign_keys} == {
+        (("user_id",), "accounts_member"), (("site_id",), "django_site")}
+    assert [(a.symbol, a.table) for a in graph.accesses] == [
+        ("orders.views.customers", "accounts_member")]
+    assert graph.tables["django_site"].orm == "django"
+    assert not [w for w in graph.warnings if w.kind == "orm_unknown_model"]
+    # no AUTH_USER_MODEL in the project's settings: Django's own auth_user, with its columns
+    default = {k: v for k, v in DJANGO_USERS.items() if k != "proj/settings.py"}
+    default["proj/settings.py"] = "DEBUG = True\n"
+    facts = facts_from_sources(default)
+    graph = link(scan_of(facts), facts)
+    assert {(tuple(fk.columns), fk.ref_table) for fk in graph.tables["orders_order"]
+            .foreign_keys} >= {(("user_id",), "auth_user")}
+    auth_user = graph.tables["auth_user"]
+    assert (auth_user.orm, auth_user.model) == ("django", "django.contrib.auth.models.User")
+    assert {"username", "email", "password"} <= {c.name for c in auth_user.columns}
+
+
+def test_the_bundled_shop_models_keep_their_defaults() -> None:
+    """The fixture's models module (enum members stored by value through a type factory,
+    a Decimal, callables) read and linked as `strangler analyze` does."""
+    shop = Path(__file__).resolve().parents[2] / "fixtures" / "shop_monolith"
+    sources = {f"shop/{name}": (shop / "shop" / name).read_text()
+               for name in ("__init__.py", "db.py", "models.py")}
+    facts = facts_from_sources(sources)
+    graph = link(scan_of(facts), facts)
+
+    def default(table: str, column: str) -> str | None:
+        return next(c.default for c in graph.tables[table].columns if c.name == column)
+
+    assert default("orders", "status") == "'created'"
+    assert default("payments", "status") == "'pending'"
+    assert default("reservations", "status") == "'held'"
+    assert default("orders", "total") == "Decimal('0.00')"
+    assert default("orders", "currency") == "'EUR'"
+    assert default("orders", "created_at") == "utcnow"
+    assert default("inventory", "reorder_level") == "5"
+    assert default("users", "is_active") == "True"

@@ -229,3 +229,68 @@ def test_proxy_models_are_recorded_with_their_flag(extract):
     [proxy] = facts.models
     assert (proxy.qualname, proxy.proxy, proxy.app_label, proxy.columns) == \
         ("shop.offer.benefits.PercentageBenefit", True, "offer", [])
+
+
+def test_user_model_references_and_the_setting(extract):
+    facts = extract("""
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.db import models
+        from shop.compat import AUTH_USER_MODEL
+
+        User = get_user_model()
+
+        class Order(models.Model):
+            user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            buyer = models.ForeignKey(AUTH_USER_MODEL, on_delete=models.CASCADE)
+            seller = models.ForeignKey(get_user_model(), on_delete=models.CASCADE)
+            agent = models.ForeignKey(User, on_delete=models.CASCADE)
+
+        def active():
+            return User.objects.filter(is_active=True)
+
+        def staff():
+            Member = get_user_model()
+            return Member.objects.filter(is_staff=True)
+    """, module="shop.orders.models")
+    order = models(facts)["shop.orders.models.Order"]
+    user_model = "django.conf.settings.AUTH_USER_MODEL"
+    assert {fk.columns[0]: fk.ref_model for fk in order.foreign_keys} == {
+        "user_id": user_model, "buyer_id": user_model, "seller_id": user_model,
+        "agent_id": user_model}
+    assert {(a.scope.rpartition(".")[2], a.model) for a in facts.accesses} == {
+        ("active", user_model), ("staff", user_model)}
+    settings = extract("""
+        AUTH_USER_MODEL = "accounts.Member"
+        INSTALLED_APPS = ["shop.accounts"]
+    """, module="shop.settings")
+    assert [(i.target, i.alias, i.kind) for i in settings.imports] == [
+        ("accounts.Member", "AUTH_USER_MODEL", "django_model"),
+        ("shop.accounts", None, "django_app")]
+
+
+def test_choices_pairs_and_defaults_through_constants(extract):
+    facts = extract("""
+        from django.db import models
+        from django.utils import timezone
+        from django.utils.translation import gettext_lazy as _
+
+        TITLES = (("Mr", _("Mr")), ("Ms", _("Ms")))
+        GROUPED = (("Audio", (("cd", "CD"),)),)
+
+        class Basket(models.Model):
+            OPEN, FROZEN = "Open", "Frozen"
+            STATUS_CHOICES = ((OPEN, _("Open")), (FROZEN, _("Frozen")))
+            status = models.CharField(max_length=16, default=OPEN, choices=STATUS_CHOICES)
+            title = models.CharField(max_length=4, choices=TITLES, default=_("Mr"))
+            media = models.CharField(max_length=4, choices=GROUPED)
+            created = models.DateTimeField(default=timezone.now)
+    """, module="shop.basket.models")
+    cols = columns(models(facts)["shop.basket.models.Basket"])
+    got = {n: (c.enum_name, c.enum_values, c.default) for n, c in cols.items() if n != "id"}
+    assert got == {
+        "status": ("STATUS_CHOICES", ["Open", "Frozen"], "'Open'"),
+        "title": ("TITLES", ["Mr", "Ms"], "'Mr'"),
+        "media": (None, None, None),  # grouped choices: not a flat list of values
+        "created": (None, None, "timezone.now"),
+    }

@@ -415,3 +415,193 @@ def test_same_file_return_types_make_instances(extract, line):
         ("reserve", "Inventory", line(source, "one.qty += 2")),
         ("reserve", "Order", line(source, 'order.state = "held"')),
     ])  # no single class for _two_kinds, a generator for _rows
+
+
+def test_flask_sqlalchemy_instance_project_base_and_column_alias(extract):
+    """flask-shop's shape: ``db = SQLAlchemy(model_class=BaseModel)`` where BaseModel
+    subclasses the plain ``flask_sqlalchemy.model.Model``; an abstract project base with a
+    key; a ``Column`` alias imported from the project's own database module."""
+    facts = extract("""
+        import sqlalchemy as sa
+        from flask_sqlalchemy import SQLAlchemy
+        from flask_sqlalchemy.model import Model
+        from sqlalchemy.orm import column_property, deferred
+        from shop.database import Column
+
+        class BaseModel(Model):
+            id = sa.Column(sa.Integer, primary_key=True)
+
+        class LockedAlchemy(SQLAlchemy):
+            pass
+
+        db = LockedAlchemy(model_class=BaseModel)
+
+        class Base(db.Model):
+            __abstract__ = True
+            id = db.Column(db.Integer, primary_key=True)
+
+        class Legacy(db.Model):
+            __tablename__ = "legacy"
+            code = Column(db.String(8))
+            total = column_property(db.Column(db.Integer))
+            notes = deferred(db.Column(db.Text))
+
+        class Child(Legacy):
+            __tablename__ = None
+    """, module="shop.models")
+    found = models(facts)
+    # the plain Model class maps nothing: BaseModel is a mixin, not table "base_model"
+    assert found["shop.models.BaseModel"].table is None
+    base = found["shop.models.Base"]
+    assert (base.abstract, base.table) == (True, None)
+    instance = found["shop.models.db.Model"]
+    assert (instance.abstract, instance.table, instance.bases) == (
+        True, None, ["shop.models.BaseModel", "flask_sqlalchemy.SQLAlchemy.Model"])
+    legacy = columns(found["shop.models.Legacy"])
+    assert (legacy["code"].type, legacy["code"].length) == ("string", 8)
+    assert legacy["total"].type == "integer" and legacy["notes"].type == "text"
+    assert found["shop.models.Child"].table is None  # single-table: no table of its own
+    # a plugin package importing the alias: a class that declares a table takes it
+    plugin = extract("""
+        from shop.database import Column, Model, db
+
+        class Message(Model):
+            __tablename__ = "messages"
+            body = Column(db.Text, nullable=False)
+
+        class NotMapped(Model):
+            body = Column(db.Text)
+    """, module="plugins.chat.models")
+    assert {m.qualname: [c.name for c in m.columns] for m in plugin.models} == {
+        "plugins.chat.models.Message": ["body"]}
+
+
+def test_a_namesake_column_outside_a_mapped_class_is_no_column(extract):
+    facts = extract("""
+        import django_tables2 as tables
+
+        class OrderTable(tables.Table):
+            number = tables.Column()
+    """, module="shop.tables")
+    assert facts.models == []
+
+
+def test_column_defaults_literals_enum_members_callables_and_sql(extract):
+    facts = extract("""
+        import datetime
+        import enum
+        import uuid
+        from decimal import Decimal
+        from sqlalchemy import Column, DateTime, Enum, Integer, Numeric, String, func, text
+        from shop.db import Base
+        from shop.enums import Remote
+
+        DEFAULT_CURRENCY = "EUR"
+
+        class Status(enum.Enum):
+            NEW = "new"
+            PAID = "paid"
+
+        class Level(enum.IntEnum):
+            LOW = 1
+            HIGH = 2
+
+        class Order(Base):
+            __tablename__ = "orders"
+            OPEN = "open"
+            id = Column(Integer, primary_key=True)
+            by_name = Column(Enum(Status), default=Status.NEW)
+            by_value = Column(Enum(Status, values_callable=lambda e: [m.value for m in e]),
+                              default=Status.PAID)
+            plain = Column(String(10), default=Status.PAID.value)
+            level = Column(Integer, default=Level.HIGH)
+            remote = Column(Enum(Remote), default=Remote.SENT)
+            created = Column(DateTime, default=datetime.datetime.utcnow)
+            updated = Column(DateTime, server_default=func.now())
+            seen = Column(DateTime, server_default=text("CURRENT_TIMESTAMP"))
+            quantity = Column(Integer, server_default="0")
+            state = Column(String(10), server_default="pending")
+            token = Column(String(36), default=uuid.uuid4)
+            total = Column(Numeric(10, 2), default=Decimal("0.00"))
+            currency = Column(String(3), default=DEFAULT_CURRENCY)
+            phase = Column(String(10), default=OPEN)
+            negative = Column(Integer, default=-1)
+    """, module="shop.models")
+    cols = columns(models(facts)["shop.models.Order"])
+    got = {name: c.default for name, c in cols.items() if name != "id"}
+    assert got == {
+        "by_name": "'NEW'",  # Enum(Status) stores member names
+        "by_value": "'paid'",  # values_callable: the values
+        "plain": "'paid'",
+        "level": "2",
+        "remote": "Remote.SENT",  # another file's enum: the link stage finishes it
+        "created": "datetime.datetime.utcnow",
+        "updated": "now()",
+        "seen": "CURRENT_TIMESTAMP",
+        "quantity": "0",
+        "state": "'pending'",
+        "token": "uuid.uuid4",
+        "total": "Decimal('0.00')",
+        "currency": "'EUR'",
+        "phase": "'open'",
+        "negative": "-1",
+    }
+    assert cols["remote"].default_member == "shop.enums.Remote.SENT"
+    assert (cols["remote"].enum_class, cols["remote"].enum_stored) == ("shop.enums.Remote", "name")
+    assert cols["by_value"].enum_stored == "value"
+
+
+def test_enum_facts_of_every_enum_form(extract):
+    facts = extract("""
+        import enum
+        from enum import Enum, IntEnum, StrEnum, auto
+        import sqlalchemy as sa
+        from django.db import models
+
+        class Color(str, Enum):
+            RED = "r"
+            GREEN = "g"
+
+        class Size(IntEnum):
+            SMALL = auto()
+            LARGE = auto()
+
+        class Mode(StrEnum):
+            FAST = auto()
+
+        class BaseChoice(Enum):
+            def label(self):
+                return self.name.title()
+
+        class Kind(BaseChoice):
+            A = "a"
+            label_text = property(lambda self: "x")
+
+        Ship = enum.Enum(value="Ship", names="pending delivered")
+        Pair = Enum("Pair", [("ON", 1), ("OFF", 0)])
+        status_type = sa.Enum("new", "old", name="status")
+
+        class Order(models.Model):
+            class Status(models.TextChoices):
+                NEW = "new", "New"
+                DONE = "done", "Done"
+            status = models.CharField(max_length=8, choices=Status.choices,
+                                      default=Status.DONE)
+    """, module="shop.enums")
+    got = {e.qualname.rpartition(".")[2]: (e.names, e.values, e.int_valued)
+           for e in facts.enums}
+    assert got == {
+        "Color": (["RED", "GREEN"], ["r", "g"], False),
+        "Size": (["SMALL", "LARGE"], ["1", "2"], True),
+        "Mode": (["FAST"], ["fast"], False),
+        "BaseChoice": ([], [], False),
+        "Kind": (["A"], ["a"], False),
+        "Ship": (["pending", "delivered"], ["1", "2"], True),
+        "Pair": (["ON", "OFF"], ["1", "0"], True),
+        "Status": (["NEW", "DONE"], ["new", "done"], False),
+    }
+    assert next(e for e in facts.enums if e.qualname.endswith("Status")).qualname == \
+        "shop.enums.Order.Status"
+    status = columns(models(facts)["shop.enums.Order"])["status"]
+    # Django stores a choice's value; the nested class is found through the model
+    assert (status.enum_values, status.default) == (["new", "done"], "'done'")
