@@ -68,6 +68,14 @@ def test_public_routes_are_derived_from_sign_in_operations_and_catalog_reads() -
     assert plan.public_routes_derived
 
 
+def test_a_handler_serving_several_methods_gets_a_public_route_per_method() -> None:
+    """Flask declares ``methods=["GET", "POST"]`` on one handler; the facts say "GET,POST"."""
+    analysis = shop_analysis()
+    analysis.services[0].operations.append(_op("signin", "GET,POST", "/signin", "command"))
+    public = {(r.method, r.path) for r in plan_gateway(analysis, GatewaySettings()).public_routes}
+    assert {("GET", "/api/users/signin"), ("POST", "/api/users/signin")} <= public
+
+
 def test_public_routes_can_be_overridden_or_emptied() -> None:
     chosen = [PublicRoute(method="get", path="/api/orders/{id}/status", exact=True)]
     plan = plan_gateway(shop_analysis(), GatewaySettings(public_routes=chosen))

@@ -162,12 +162,13 @@ def derive_public_routes(analysis: Analysis) -> list[PublicRoute]:
             path = operation_path(prefix, operation)
             if path is None:
                 continue
-            method = (operation.http_method or "*").upper()
+            # one handler may serve several methods (Flask: methods=["GET", "POST"])
+            methods = {m.strip().upper() for m in (operation.http_method or "*").split(",")}
             last = path.rstrip("/").rsplit("/", 1)[-1].lower().replace("-", "_")
             name = operation.name.rsplit(".", 1)[-1].lower()
             if last in SIGN_IN_WORDS or name in SIGN_IN_WORDS:
-                public.append(PublicRoute(method=method, path=path, exact=True))
-            elif browse and method in {"GET", "HEAD"}:
+                public += [PublicRoute(method=m, path=path, exact=True) for m in sorted(methods)]
+            elif browse and methods & {"GET", "HEAD"}:
                 public.append(PublicRoute(method="GET", path=path, exact=True))
                 browse_reads += 1
         if browse and not browse_reads:
