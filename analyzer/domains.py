@@ -138,10 +138,9 @@ _RELATED_LIMIT = 20
 
 def split_identifier(name: str) -> list[str]:
     """``OrderItem`` / ``order_items`` / ``shop.services.orders`` → lower-case words."""
-    words: list[str] = []
-    for chunk in re.split(r"[^A-Za-z0-9]+", name):
-        words.extend(w.lower() for w in _CAMEL.findall(chunk))
-    return words
+    # _CAMEL matches only ASCII letters and digits and its look-ahead never crosses another
+    # character, so one pass over the whole name gives the words of every part
+    return [w.lower() for w in _CAMEL.findall(name)]
 
 
 def singular(word: str) -> str:
@@ -440,6 +439,7 @@ class DomainMatcher:
         self.memo: dict[tuple[str, str, bool], dict[str, float]] = {}
         # module -> the non-empty scores of its path's words (shared by all its units)
         self.module_memo: dict[tuple[str, bool], list[dict[str, float]]] = {}
+        self.module_evidence: dict[tuple[str, bool], dict[str, float]] = {}
 
     def score(self, name: str, *, related: bool = True) -> dict[str, float]:
         """Domain name → match strength of identifier ``name`` (empty when none); with

@@ -110,3 +110,69 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path) -> None:
     assert nothing.services == [] and nothing.tables == []
     assert [w.kind for w in nothing.warnings] == ["domains_missing"]
     assert os.listdir(empty) == []
+
+
+def _timed_run(root: Path, cache: Path, capfd: pytest.CaptureFixture[str],
+               **kwargs: object) -> tuple[Analysis, str]:
+    result = analyze(root, settings=kwargs.pop("settings", Settings()),  # type: ignore[arg-type]
+                     cache_dir=cache, **kwargs)  # type: ignore[arg-type]
+    return result, capfd.readouterr().err
+
+
+def test_result_cache_answers_only_when_nothing_changed(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _write_monolith(tmp_path / "monolith")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STRANGLER_TIMINGS", "1")
+    first, err = _timed_run(root, cache, capfd)
+    assert "cluster=" in err and "result cache hit" not in err
+    stored = list(cache.glob("analysis-*.pickle"))
+    assert len(stored) == 1  # beside the parse cache, never inside the analysed path
+    again, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" in err and "cluster=" not in err
+    assert again.model_dump_json() == first.model_dump_json()
+    # the stages alone give the same bytes: the cache changes speed, never the answer
+    fresh, err = _timed_run(root, cache, capfd, reuse_result=False)
+    assert "cluster=" in err and fresh.model_dump_json() == first.model_dump_json()
+
+    # each input of the result invalidates it: a file's content...
+    orders = root / "shop" / "services" / "orders.py"
+    orders.write_text(orders.read_text() + "\n\ndef cancel_everything():\n    return None\n")
+    changed, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" not in err
+    assert changed.model_dump_json() != first.model_dump_json()
+    # ...the settings...
+    _, err = _timed_run(root, cache, capfd, settings=Settings(services=2))
+    assert "result cache hit" not in err
+    # ...the domain text (the README)...
+    _timed_run(root, cache, capfd)
+    (root / "README.md").write_text(README.replace("Notifications", "Messages"))
+    _, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" not in err
+    # ...and the git HEAD, the co-change input
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "one")
+    committed, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" not in err and committed.source.commit
+    _, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" in err
+
+
+def test_result_cache_off_and_damaged(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _write_monolith(tmp_path / "monolith")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STRANGLER_TIMINGS", "1")
+    first, _ = _timed_run(root, cache, capfd, use_cache=False)
+    assert not cache.exists()  # --no-cache writes nothing at all
+    _timed_run(root, cache, capfd)
+    stored = next(cache.glob("analysis-*.pickle"))
+    stored.write_bytes(stored.read_bytes()[:100])  # truncated by a crash mid-write
+    again, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" not in err
+    assert again.model_dump_json() == first.model_dump_json()
+    monkeypatch.setenv("STRANGLER_RESULT_CACHE", "0")
+    _, err = _timed_run(root, cache, capfd)
+    assert "result cache hit" not in err and "cluster=" in err

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from analyzer.assess.context import AssessInput
+from analyzer.assess.context import AssessInput, build_rows
 from analyzer.domains import split_identifier
 from analyzer.model.analysis import (
     CallSite,
     Dependency,
     SharedTable,
-    SourceLocation,
     Table,
     TableAccess,
 )
@@ -30,18 +29,7 @@ from analyzer.model.graph import CallSite as GraphCallSite
 
 def cross_calls(inp: AssessInput) -> list[tuple[str, str, GraphCallSite]]:
     """(source service, target service, site) of every call crossing services."""
-    out: list[tuple[str, str, GraphCallSite]] = []
-    for site in inp.graph.calls:
-        if not site.is_call:
-            continue
-        if inp.graph.units[site.callee_unit].model_of:
-            continue
-        src = inp.service_of_unit(site.caller_unit)
-        dst = inp.service_of_unit(site.callee_unit)
-        if src is None or dst is None or src == dst:
-            continue
-        out.append((src, dst, site))
-    return out
+    return inp.cross_calls()
 
 
 #: verbs of queries and checks: called without using the result, they are validations
@@ -64,13 +52,12 @@ def is_async(inp: AssessInput, site: GraphCallSite) -> bool:
 
 def dependencies(inp: AssessInput, tables: list[Table],
                  shared: list[SharedTable]) -> list[Dependency]:
-    sites: dict[tuple[str, str, str], list[CallSite]] = defaultdict(list)
+    # per (src, dst, kind): (path, line, callee, caller) of each call site, made into
+    # models in one batch once sorted
+    sites: dict[tuple[str, str, str], list[tuple[str, int, str, str]]] = defaultdict(list)
     for src, dst, site in cross_calls(inp):
         kind = "async" if is_async(inp, site) else "sync"
-        # built without validation: thousands of sites from already-typed graph data
-        sites[(src, dst, kind)].append(CallSite.model_construct(
-            caller=site.caller, callee=site.callee,
-            location=SourceLocation.model_construct(path=site.path, line=site.line)))
+        sites[(src, dst, kind)].append((site.path, site.line, site.callee, site.caller))
     copied = {st.table for st in shared if st.resolution == "event_carried_copy"}
     table_sites: dict[tuple[str, str, str], list[TableAccess]] = defaultdict(list)
     for t in tables:
@@ -79,20 +66,27 @@ def dependencies(inp: AssessInput, tables: list[Table],
                 kind = "async" if t.name in copied else "sync"
                 table_sites[(acc.service, t.owner, kind)].append(acc)
     pairs = {(s, d) for s, d, _ in sites} | {(s, d) for s, d, _ in table_sites}
-    out: list[Dependency] = []
+    found: list[tuple[str, str, str, list[tuple[str, int, str, str]], list[TableAccess]]] = []
     for src, dst in sorted(pairs):
         for kind in ("sync", "async"):
-            calls = _sorted(sites.get((src, dst, kind), []))
+            raw = sorted(sites.get((src, dst, kind), []),
+                         key=lambda c: (c[0], c[1] or 0, c[2]))
             data = sorted(table_sites.get((src, dst, kind), []),
                           key=lambda a: (a.location.path, a.location.line or 0, a.symbol))
-            if not calls and not data:
-                continue
-            reason = _sync_reason(calls, data, dst) if kind == "sync" else \
-                _async_reason(calls, data, src, dst)
-            out.append(Dependency(
-                source=src, target=dst, kind=kind,  # type: ignore[arg-type]
-                reason=reason, weight=float(len(calls) + len(data)), call_sites=calls,
-                table_sites=data))
+            if raw or data:
+                found.append((src, dst, kind, raw, data))
+    built = iter(build_rows(CallSite, [
+        {"caller": caller, "callee": callee, "location": {"path": path, "line": line}}
+        for *_, raw, _ in found for path, line, callee, caller in raw]))
+    out: list[Dependency] = []
+    for src, dst, kind, raw, data in found:
+        calls = [next(built) for _ in raw]
+        reason = _sync_reason(calls, data, dst) if kind == "sync" else \
+            _async_reason(calls, data, src, dst)
+        out.append(Dependency(
+            source=src, target=dst, kind=kind,  # type: ignore[arg-type]
+            reason=reason, weight=float(len(calls) + len(data)), call_sites=calls,
+            table_sites=data))
     return out
 
 
@@ -108,10 +102,6 @@ def _async_reason(calls: list[CallSite], data: list[TableAccess], src: str, dst:
         parts.append(f"{len(data)} read(s) of {dst}'s tables in {', '.join(tables[:3])}: "
                      f"keep a local copy fed by {dst}'s events")
     return "; ".join(parts)
-
-
-def _sorted(sites: list[CallSite]) -> list[CallSite]:
-    return sorted(sites, key=lambda c: (c.location.path, c.location.line or 0, c.callee))
 
 
 def _sync_reason(sync: list[CallSite], data: list[TableAccess], dst: str) -> str:

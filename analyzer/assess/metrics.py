@@ -29,6 +29,7 @@ the package that touches them most).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from analyzer.assess.context import AssessInput
 from analyzer.model.analysis import DecompositionMetrics
@@ -38,17 +39,44 @@ NED_MAX = 20
 TABLE = "table:"
 
 
-def _edges(inp: AssessInput) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = defaultdict(int)
+@dataclass
+class DependencyGraph:
+    """The dependency graph both partitions are measured on, aggregated per unit pair."""
+
+    edges: dict[tuple[str, str], int]  # undirected (a < b) -> call sites + accesses
+    calls: dict[tuple[str, str], int]  # (caller unit, callee unit) -> call sites
+    # (caller unit, callee unit) -> the functions/methods called (interface operations)
+    operations: dict[tuple[str, str], set[str]]
+
+
+def dependency_graph(inp: AssessInput) -> DependencyGraph:
+    """Calls between distinct units and units' accesses of owned tables, counted per pair
+    once, so that each partition is measured without walking every call site again."""
+    edges: dict[tuple[str, str], int] = defaultdict(int)
+    calls: dict[tuple[str, str], int] = defaultdict(int)
+    operations: dict[tuple[str, str], set[str]] = defaultdict(set)
+    symbols = inp.graph.symbols
+    is_operation: dict[str, bool] = {}
     for site in inp.graph.calls:
         a, b = site.caller_unit, site.callee_unit
-        if a != b:
-            out[(a, b) if a < b else (b, a)] += 1
+        if a == b:
+            continue
+        edges[(a, b) if a < b else (b, a)] += 1
+        if not site.is_call:
+            continue
+        calls[(a, b)] += 1
+        callee = site.callee
+        op = is_operation.get(callee)
+        if op is None:
+            sym = symbols.get(callee)
+            op = is_operation[callee] = sym is not None and sym.kind in ("function", "method")
+        if op:
+            operations[(a, b)].add(callee)
     for acc in inp.graph.accesses:
         if acc.table in inp.owner:
             a, b = acc.unit, TABLE + acc.table
-            out[(a, b) if a < b else (b, a)] += 1
-    return out
+            edges[(a, b) if a < b else (b, a)] += 1
+    return DependencyGraph(edges, calls, operations)
 
 
 def _package(module: str) -> str:
@@ -86,8 +114,7 @@ def partitions(inp: AssessInput) -> tuple[dict[str, str], dict[str, str]]:
     return proposal, packages
 
 
-def measure(inp: AssessInput, partition: dict[str, str],
-            edges: dict[tuple[str, str], int]) -> DecompositionMetrics:
+def measure(partition: dict[str, str], deps: DependencyGraph) -> DecompositionMetrics:
     clusters: dict[str, set[str]] = defaultdict(set)
     for entity, c in partition.items():
         clusters[c].add(entity)
@@ -95,15 +122,16 @@ def measure(inp: AssessInput, partition: dict[str, str],
     k = len(names)
     index = {n: i for i, n in enumerate(names)}
     sizes = [len(clusters[n]) for n in names]
+    cluster_of = {entity: index[c] for entity, c in partition.items()}.get
     intra = [0] * k
     inter: Counter[tuple[int, int]] = Counter()
     inner_weight = [0.0] * k
     degree = [0.0] * k
     total_weight = 0.0
-    for (a, b), w in edges.items():
-        if a not in partition or b not in partition:
+    for (a, b), w in deps.edges.items():
+        i, j = cluster_of(a), cluster_of(b)
+        if i is None or j is None:
             continue
-        i, j = index[partition[a]], index[partition[b]]
         total_weight += w
         degree[i] += w
         degree[j] += w
@@ -111,7 +139,7 @@ def measure(inp: AssessInput, partition: dict[str, str],
             intra[i] += 1
             inner_weight[i] += w
         else:
-            inter[(min(i, j), max(i, j))] += 1
+            inter[(i, j) if i < j else (j, i)] += 1
     cohesion = sum(intra[i] / (sizes[i] ** 2) for i in range(k)) / k if k else 0.0
     coupling = 0.0
     if k > 1:
@@ -121,19 +149,17 @@ def measure(inp: AssessInput, partition: dict[str, str],
     modularity = sum(inner_weight[i] / total_weight - (degree[i] / (2 * total_weight)) ** 2
                      for i in range(k)) if total_weight else 0.0
     calls = inter_calls = 0
-    interface: dict[str, set[str]] = defaultdict(set)
-    for site in inp.graph.calls:
-        if not site.is_call or site.caller_unit == site.callee_unit:
+    interface: dict[int, set[str]] = defaultdict(set)
+    for (ua, ub), n in deps.calls.items():
+        i, j = cluster_of(ua), cluster_of(ub)
+        if i is None or j is None:
             continue
-        a, b = partition.get(site.caller_unit), partition.get(site.callee_unit)
-        if a is None or b is None:
-            continue
-        calls += 1
-        if a != b:
-            inter_calls += 1
-            sym = inp.graph.symbols.get(site.callee)
-            if sym is not None and sym.kind in ("function", "method"):
-                interface[b].add(site.callee)
+        calls += n
+        if i != j:
+            inter_calls += n
+            ops = deps.operations.get((ua, ub))
+            if ops:
+                interface[j] |= ops
     total = sum(sizes)
     moderate = sum(s for s in sizes if NED_MIN <= s <= NED_MAX)
     return DecompositionMetrics(
@@ -145,6 +171,6 @@ def measure(inp: AssessInput, partition: dict[str, str],
 
 
 def metrics(inp: AssessInput) -> tuple[DecompositionMetrics, DecompositionMetrics]:
-    edges = _edges(inp)
+    deps = dependency_graph(inp)
     proposal, packages = partitions(inp)
-    return measure(inp, proposal, edges), measure(inp, packages, edges)
+    return measure(proposal, deps), measure(packages, deps)

@@ -90,11 +90,10 @@ class _Compensations:
                 self.inverse.setdefault(key.lower(), []).append(value.lower())
         # service -> functions and methods; split into verb -> (qualname, words) on first use
         self.symbols_of: dict[str, list[str]] = {}
-        for q, sym in sorted(inp.graph.symbols.items()):
-            if sym.kind in ("function", "method"):
-                svc = inp.service_of_unit(sym.unit)
-                if svc is not None:
-                    self.symbols_of.setdefault(svc, []).append(q)
+        for q, sym in inp.functions():
+            svc = inp.service_of_unit(sym.unit)
+            if svc is not None:
+                self.symbols_of.setdefault(svc, []).append(q)
         self._by_verb: dict[str, dict[str, list[tuple[str, list[str]]]]] = {}
         self._lowered: dict[str, list[tuple[str, str]]] = {}
         self._verbs: dict[str, str] = {}
@@ -157,9 +156,7 @@ def sagas(inp: AssessInput, writes: WriteIndex) -> list[SagaCandidate]:
     owner = inp.owner
     out: list[SagaCandidate] = []
     names: dict[str, int] = {}
-    for qualname, sym in sorted(inp.graph.symbols.items()):
-        if sym.kind not in ("function", "method"):
-            continue
+    for qualname, sym in inp.functions():
         service = inp.service_of_unit(sym.unit)
         if service is None:
             continue

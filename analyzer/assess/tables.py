@@ -4,12 +4,13 @@ writes it."""
 
 from __future__ import annotations
 
-from analyzer.assess.context import AssessInput
+from typing import Any
+
+from analyzer.assess.context import AssessInput, build_rows
 from analyzer.model.analysis import (
     Column,
     ForeignKey,
     Index,
-    SourceLocation,
     Table,
     TableAccess,
 )
@@ -26,7 +27,7 @@ _RULE_TEXT = {
 
 def table_accesses(inp: AssessInput) -> dict[str, list[TableAccess]]:
     """table -> one access row per (service, symbol, mode, via), at its first site."""
-    rows: dict[str, dict[tuple[str, str, str, str], TableAccess]] = {}
+    rows: dict[str, dict[tuple[str, str, str, str], dict[str, Any]]] = {}
     for acc in inp.graph.accesses:
         service = inp.unit_service.get(acc.unit)
         if service is None or acc.table not in inp.owner:
@@ -34,11 +35,12 @@ def table_accesses(inp: AssessInput) -> dict[str, list[TableAccess]]:
         key = (service, acc.symbol, acc.mode, acc.via)
         per_table = rows.setdefault(acc.table, {})
         if key not in per_table:
-            # built without validation: many rows from already-typed graph data
-            per_table[key] = TableAccess.model_construct(
-                service=service, symbol=acc.symbol, mode=acc.mode, via=acc.via,
-                location=SourceLocation.model_construct(path=acc.path, line=acc.line))
-    return {t: [r[k] for k in sorted(r)] for t, r in rows.items()}
+            per_table[key] = {"service": service, "symbol": acc.symbol, "mode": acc.mode,
+                              "via": acc.via,
+                              "location": {"path": acc.path, "line": acc.line}}
+    ordered = {t: [r[k] for k in sorted(r)] for t, r in rows.items()}
+    built = iter(build_rows(TableAccess, [row for lst in ordered.values() for row in lst]))
+    return {t: [next(built) for _ in lst] for t, lst in ordered.items()}
 
 
 class _ForeignKeyNames:

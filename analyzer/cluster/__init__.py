@@ -269,13 +269,16 @@ class _Clustering:
         biggest context (by lines)."""
         index = self._proximity
         if index is None:
-            by_prefix: dict[str, Counter[str]] = defaultdict(Counter)
+            per_module: dict[tuple[str, str], int] = defaultdict(int)
             for other, ctx in unit_ctx.items():
                 unit = self.graph.units[other]
-                parts = unit.module.split(".")
+                per_module[(unit.module, ctx)] += unit.lines
+            by_prefix: dict[str, Counter[str]] = defaultdict(Counter)
+            for (module, ctx), lines in per_module.items():
+                parts = module.split(".")
                 for depth in range(1, len(parts) + 1):
-                    by_prefix[".".join(parts[:depth])][ctx] += unit.lines
-                by_prefix[""][ctx] += unit.lines
+                    by_prefix[".".join(parts[:depth])][ctx] += lines
+                by_prefix[""][ctx] += lines
             index = self._proximity = (len(unit_ctx), by_prefix)
         by_prefix = index[1]
         parts = self.graph.units[uid].module.split(".")

@@ -112,13 +112,17 @@ def _words_of_tables(tables: list[str], importance: dict[str, float],
 def _words_of_modules(graph: ProgramGraph, units: list[str]) -> Counter[str]:
     roots = {m.split(".", 1)[0] for m in graph.modules}
     counts: Counter[str] = Counter()  # weighted by lines
+    last_word: dict[str, str | None] = {}  # module -> its last non-layer word
     for u in units:
         unit = graph.units[u]
-        parts = [p for p in unit.module.split(".") if p not in roots]
-        words = [w for p in parts for w in split_identifier(p)
-                 if len(w) >= 3 and w not in LAYER_WORDS]
-        if words:
-            counts[words[-1]] += unit.lines
+        word = last_word.get(unit.module, "")
+        if word == "":
+            parts = [p for p in unit.module.split(".") if p not in roots]
+            words = [w for p in parts for w in split_identifier(p)
+                     if len(w) >= 3 and w not in LAYER_WORDS]
+            word = last_word[unit.module] = words[-1] if words else None
+        if word is not None:
+            counts[word] += unit.lines
         elif unit.kind != "module":
             own = [w for w in split_identifier(u.rsplit(".", 1)[-1])
                    if len(w) >= 3 and w not in LAYER_WORDS]

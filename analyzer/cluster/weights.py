@@ -103,26 +103,35 @@ class ClusterGraph:
 
 def unit_evidence(graph: ProgramGraph, unit_id: str, matcher: DomainMatcher,
                   roots: set[str], *, related: bool = True) -> dict[str, float]:
-    """How strongly a unit's own name and its module path match domains."""
-    key = ("unit", unit_id, related)
+    """How strongly a unit's own name and its module path match domains. The result is
+    shared (memoised, possibly with other units of the module): do not modify it."""
     memo = matcher.memo
-    hit = memo.get(key)
+    hit = memo.get(("unit", unit_id, related))
     if hit is not None:
         return hit
+    # both variants at once: every unit is asked for both
     unit = graph.units[unit_id]
-    out: dict[str, float] = {}
-    memo[key] = out
-    if not matcher.domains:
-        return out
-    if unit.kind != "module":
-        for dom, s in matcher.score(unit_id.rsplit(".", 1)[-1], related=related).items():
-            out[dom] = out.get(dom, 0.0) + s
-    # the module's words are the same for all its units: their scores are looked up once
-    mkey = (unit.module, related)
-    parts = matcher.module_memo.get(mkey)
-    if parts is None:
-        parts = matcher.module_memo[mkey] = [score for p in unit.module.split(".") if p not in roots
-                              if (score := matcher.score(p, related=related))]
+    name = unit_id.rsplit(".", 1)[-1] if unit.kind != "module" else None
+    for variant in (True, False):
+        own = matcher.score(name, related=variant) if name is not None else {}
+        # the module's words are the same for all its units: scored once per module
+        mkey = (unit.module, variant)
+        parts = matcher.module_memo.get(mkey)
+        if parts is None:
+            parts = matcher.module_memo[mkey] = [
+                score for p in unit.module.split(".") if p not in roots
+                if (score := matcher.score(p, related=variant))]
+        if not own:  # most units: the module's evidence alone, one dict per module
+            out = matcher.module_evidence.get(mkey)
+            if out is None:
+                out = matcher.module_evidence[mkey] = _summed({}, parts)
+        else:
+            out = _summed(dict(own), parts)
+        memo[("unit", unit_id, variant)] = out
+    return memo[("unit", unit_id, related)]
+
+
+def _summed(out: dict[str, float], parts: list[dict[str, float]]) -> dict[str, float]:
     for score in parts:
         for dom, s in score.items():
             out[dom] = out.get(dom, 0.0) + MODULE_WORD * s
@@ -267,7 +276,7 @@ def build_graph(graph: ProgramGraph, history: CoChangeHistory, matcher: DomainMa
     for a, b, _ in call_counts:
         module_callers[(units[a].module, b)].add(a)
     node_get = node_of_unit.get
-    for (a, b, is_call), n in sorted(call_counts.items()):
+    for (a, b, is_call), n in call_counts.items():
         na, nb = node_get(a), node_get(b)
         if na is None or nb is None or na == nb:
             continue
@@ -314,16 +323,22 @@ def build_graph(graph: ProgramGraph, history: CoChangeHistory, matcher: DomainMa
     evidence: dict[str, dict[str, float]] = {}
     anchors: dict[str, str] = {}
     active = set(active_domains)
-    for node in sorted(set(node_of_unit.values()) | set(node_of_table.values())):
-        score: dict[str, float] = defaultdict(float)
-        for table in tables_of.get(node, ()):
-            for dom, s in table_evidence(graph, table, matcher).items():
-                score[dom] = max(score[dom], s)
-        if not tables_of.get(node):
-            for uid in units_of.get(node, ()):
-                for dom, s in unit_evidence(graph, uid, matcher, roots).items():
-                    score[dom] = max(score[dom], s)
-        score = {d: s for d, s in score.items() if d in active and s > 0}
+    # every node once; the order does not matter (each anchor edge is set exactly once)
+    for node in dict.fromkeys([*units_of, *tables_of]):
+        members = units_of.get(node, ())
+        if len(members) == 1 and node not in tables_of:  # the common case: one plain unit
+            score = {d: s for d, s in unit_evidence(graph, members[0], matcher, roots).items()
+                     if d in active and s > 0}
+        else:
+            best_of: dict[str, float] = defaultdict(float)
+            for table in tables_of.get(node, ()):
+                for dom, s in table_evidence(graph, table, matcher).items():
+                    best_of[dom] = max(best_of[dom], s)
+            if not tables_of.get(node):
+                for uid in members:
+                    for dom, s in unit_evidence(graph, uid, matcher, roots).items():
+                        best_of[dom] = max(best_of[dom], s)
+            score = {d: s for d, s in best_of.items() if d in active and s > 0}
         if not score:
             continue
         evidence[node] = score
@@ -337,7 +352,7 @@ def build_graph(graph: ProgramGraph, history: CoChangeHistory, matcher: DomainMa
     nodes = sorted(set(node_of_unit.values()) | set(node_of_table.values()) | set(anchors)
                    | set(apps))
     return ClusterGraph(
-        nodes=nodes, edges=dict(sorted(edges.items())), units_of=dict(units_of),
+        nodes=nodes, edges={k: edges[k] for k in sorted(edges)}, units_of=dict(units_of),
         tables_of=dict(tables_of), node_of_unit=node_of_unit, node_of_table=node_of_table,
         anchors=anchors, pins={n: n[len(PIN):] for n in nodes if n.startswith(PIN)},
         evidence=evidence,

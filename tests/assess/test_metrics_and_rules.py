@@ -7,7 +7,7 @@ import pytest
 from link.facts_builder import FileBuilder, scan_of
 
 from analyzer.assess.context import AssessInput
-from analyzer.assess.metrics import _edges, measure
+from analyzer.assess.metrics import dependency_graph, measure
 from analyzer.assess.operations import assign_prefixes
 from analyzer.assess.shared import shared_tables
 from analyzer.link import link
@@ -36,9 +36,9 @@ def _input() -> AssessInput:
 
 def test_sm_icp_ifn_ned_and_modularity_by_hand() -> None:
     inp = _input()
-    edges = _edges(inp)
+    deps = dependency_graph(inp)
     partition = dict(inp.unit_service)  # A = {app.pa, a1, a2}, B = {app.pb, b1, b2, b3}
-    m = measure(inp, partition, edges)
+    m = measure(partition, deps)
     assert m.clusters == 2
     # SM = ½(1/3² + 2/4²) − 1/(2·3·4)
     assert m.sm == pytest.approx(round(0.5 * (1 / 9 + 2 / 16) - 1 / 24, 4))
@@ -48,13 +48,13 @@ def test_sm_icp_ifn_ned_and_modularity_by_hand() -> None:
     assert m.ifn == pytest.approx(0.5)
     assert m.ned == 0.0  # clusters of 3 and 4 entities are "extreme" (< 5)
     g = nx.Graph()
-    for (a, b), w in edges.items():
+    for (a, b), w in deps.edges.items():
         g.add_edge(a, b, weight=w)
     g.add_nodes_from(partition)
     expected = nx.community.modularity(
         g, [{n for n, c in partition.items() if c == k} for k in ("A", "B")], weight="weight")
     assert m.modularity == pytest.approx(round(expected, 4))
-    one = measure(inp, {u: "all" for u in partition}, edges)
+    one = measure({u: "all" for u in partition}, deps)
     assert one.icp == 0.0 and one.ned == 1.0 and one.modularity == 0.0
 
 
@@ -111,3 +111,19 @@ def test_route_prefixes_are_unique_and_prefer_the_service_name() -> None:
     # the shared /api/admin is taken: inventory gets its own, more specific one
     assert prefixes["inventory"] == "/api/admin/low-stock"
     assert prefixes["users"] is None
+
+
+def test_dependency_cycles_match_networkx() -> None:
+    import random
+
+    from analyzer.assess.complexity import strongly_connected
+
+    rng = random.Random(7)
+    for _ in range(300):
+        nodes = [f"s{i}" for i in range(rng.randint(1, 10))]
+        edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(rng.randint(0, 25))]
+        g = nx.DiGraph()
+        g.add_nodes_from(nodes)
+        g.add_edges_from(edges)
+        assert sorted(sorted(c) for c in strongly_connected(nodes, edges)) == sorted(
+            sorted(c) for c in nx.strongly_connected_components(g))
