@@ -42,6 +42,7 @@ from analyzer.model.config import Settings
 from analyzer.model.facts import FileFacts, ScanResult
 from analyzer.parse import PARSER_VERSION, default_cache_dir, parse_files
 from analyzer.parse.cache import cache_key as facts_cache_key
+from analyzer.parse.cache import code_stamp
 from analyzer.scan import scan
 
 # bump when the stored form changes (it is a pickle of the Analysis model)
@@ -197,21 +198,6 @@ def _domain_text(root: Path, readme: str | None, domains_file: Path | None,
 
 # ---------------------------------------------------------------------------- result cache
 
-def _code_stamp() -> str:
-    """Path, size and mtime of every module of the analyser: a changed analyser (a
-    development tree, an upgrade that kept the version) never reuses an old result."""
-    base = Path(__file__).resolve().parent
-    digest = hashlib.sha1()
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                stat = os.stat(os.path.join(dirpath, name))
-                digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode(
-                    "utf-8", "surrogateescape"))
-    return digest.hexdigest()
-
-
 def _result_key(root: Path, settings: Settings, scanned: ScanResult, facts: list[FileFacts],
                 text: str | None, source: str | None) -> str:
     """Digest of every input the analysis result depends on."""
@@ -222,7 +208,7 @@ def _result_key(root: Path, settings: Settings, scanned: ScanResult, facts: list
             digest.update(repr(part).encode("utf-8", "surrogateescape"))
             digest.update(b"\x00")
 
-    put(RESULT_CACHE_VERSION, SCHEMA_VERSION, _version(), _code_stamp(),
+    put(RESULT_CACHE_VERSION, SCHEMA_VERSION, _version(), code_stamp(),
         facts_cache_key(PARSER_VERSION), pydantic.VERSION)
     put(str(root), scanned.root, scanned.excluded, scanned.readme, scanned.git_root,
         scanned.commit, scanned.package_roots)

@@ -12,6 +12,7 @@ Callers keep the cyclic GC off while loading (``parse_files`` does).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -33,9 +34,27 @@ def _package_version(name: str) -> str:
         return "?"
 
 
+@functools.cache
+def code_stamp() -> str:
+    """Path, size and mtime of every module of the analyser: a changed analyser (a
+    development tree, an upgrade that kept the version) never reuses an old result."""
+    base = Path(__file__).resolve().parents[1]  # the analyzer package
+    digest = hashlib.sha1()
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(dirpath, name))
+                digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode(
+                    "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
 def cache_key(parser_version: int) -> tuple[object, ...]:
+    # the code stamp too: a parser changed without a PARSER_VERSION bump (a development tree)
+    # must not serve facts an older parser extracted
     return (FACTS_VERSION, parser_version, sys.version_info[:2],
-            _package_version("libcst"), _package_version("sqlglot"))
+            _package_version("libcst"), _package_version("sqlglot"), code_stamp())
 
 
 class FactsCache:

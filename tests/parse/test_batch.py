@@ -68,6 +68,21 @@ def test_second_run_hits_the_cache_and_changed_files_are_reparsed(tmp_path):
     assert "shop.mod2.extra" in {d.qualname for d in mod2.definitions}
 
 
+def test_a_changed_analyser_does_not_reuse_facts(tmp_path, monkeypatch):
+    """A parser changed without a PARSER_VERSION bump (a development tree) re-parses."""
+    import analyzer.parse.cache as facts_cache
+
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    make_repo(root, 2)
+    age(root)
+    run(root, cache, jobs=1)
+    _, stats = run(root, cache, jobs=1)
+    assert stats.parsed == 0
+    monkeypatch.setattr(facts_cache, "code_stamp", lambda: "another analyser")
+    _, stats = run(root, cache, jobs=1)
+    assert stats.parsed == 3
+
+
 def test_fresh_files_are_verified_by_content(tmp_path):
     root, cache = tmp_path / "repo", tmp_path / "cache"
     make_repo(root, 2)
