@@ -152,16 +152,22 @@ def scaffold(
         "strangler-services"
     ),
 ) -> None:
-    """Write a runnable FastAPI service project per proposed service into OUT/services/."""
-    from reports.scaffold import scaffold as write_services
+    """Write the system for the proposed services into OUT: a FastAPI project per service
+    (OUT/services/), the nginx+Lua gateway, gRPC contracts, docker-compose, tracing and a
+    Procfile / `strangler run` setup for running it without Docker."""
+    from reports.scaffold import scaffold as write_system
 
     try:
         analysis = _load_analysis(path)
     except StranglerError as exc:
         raise _fail(exc) from exc
-    written = write_services(analysis, out)
-    for service in sorted({p.relative_to(out).parts[:2] for p in written}):
-        typer.echo(f"wrote {out.joinpath(*service)}")
+    warnings: list[str] = []
+    written = write_system(analysis, out, warnings=warnings)
+    for top in sorted({p.relative_to(out).parts[:2] if p.relative_to(out).parts[0] == "services"
+                       else p.relative_to(out).parts[:1] for p in written}):
+        typer.echo(f"wrote {out.joinpath(*top)}")
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command()

@@ -3,8 +3,15 @@
 ``build_blueprints`` turns each proposed ``BoundedContext`` and the tables it owns into a
 ``ServiceBlueprint``: entities with typed fields, enums, in-service foreign keys, plain ids
 for cross-service references, aggregates (a root plus the tables that are parts of it),
-status columns, routes, events, clients for sync dependencies, and the notes a README
-needs. Templates only lay this out; every decision about *what* to generate is made here.
+status columns, routes, events, clients for sync dependencies (gRPC where the gRPC
+generator gives the call a contract, HTTP otherwise), the gRPC server a called service runs,
+the components its lifespan starts, its dependencies, and the notes a README needs.
+Templates only lay this out; every decision about *what* to generate is made here.
+
+Extension point for generators that add long-running parts to services (event consumers,
+saga participants): append a ``LifespanComponent`` to ``ServiceBlueprint.lifespan_components``
+(and, if the part brings tables or packages, to ``model_modules`` / ``requirements``)
+before the services are rendered; ``reports.scaffold.scaffold`` shows where.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from reports.scaffold.columns import (
     default_for,
     type_spec,
 )
+from reports.scaffold.grpc.contract import GrpcService, camel, plan_grpc
 from reports.scaffold.naming import (
     MAX_CLASS_NAME,
     MAX_IDENTIFIER,
@@ -45,6 +53,20 @@ from reports.scaffold.naming import (
 )
 
 FIRST_PORT = 8001
+GRPC_FIRST_PORT = 50051
+# What every generated service runs on; the tracing and gRPC packages are added to it.
+# uvicorn[standard] brings watchfiles, which `--reload` (hot reload in docker-compose) uses.
+BASE_REQUIREMENTS = [
+    "fastapi>=0.115",
+    "uvicorn[standard]>=0.30",
+    "sqlalchemy[asyncio]>=2.0.30",
+    "asyncpg>=0.29",
+    "aio-pika>=9.4",
+    "pydantic>=2.7",
+    "pydantic-settings>=2.3",
+    "alembic>=1.16",
+    "httpx>=0.27",
+]
 
 
 def _ident(text: str, *, fallback: str = "field",
@@ -63,6 +85,7 @@ RESERVED_CLASSES = frozenset({
     "StrEnum", "Mapped", "Settings", "Runtime", "Broker", "OutboxRelay", "Index",
     "UniqueConstraint", "ForeignKey", "ForeignKeyConstraint", "BaseModel", "Field",
     "ConfigDict", "ServiceClient", "JSONB", "AsyncSession", "Repository",
+    "IDEMPOTENCY_TABLE",
 })
 SCHEMA_SUFFIXES = ("Create", "Update", "Read", "Query", "Repository", "PartCreate")
 # Local names used inside generated functions; an entity's variable name avoids them.
@@ -250,6 +273,56 @@ class ClientSpec:
 
 
 @dataclass(eq=False)
+class GrpcClientSpec:
+    """A gRPC client (written by the gRPC generator) for a service this one calls; it
+    replaces the HTTP client for that target. The lifespan opens it with tracing
+    interceptors and keeps it on the runtime."""
+
+    target: str  # service name in the analysis
+    module: str  # app.clients.<module>
+    class_name: str
+    settings_class: str
+    attr: str  # attribute of the runtime holding the client
+    env_prefix: str  # the client settings' environment prefix: <IDENT>_GRPC_
+    full_name: str  # proto package and service: payments.v1.PaymentService
+    target_address: str  # host:port of the target's gRPC server in the system
+    reason: str
+    call_sites: list[str]
+
+
+@dataclass(eq=False)
+class GrpcServerSpec:
+    """The gRPC server (written by the gRPC generator under ``app/grpc/``) this service
+    runs beside its HTTP API, because another service calls it synchronously."""
+
+    ident: str  # stub module stem: app/grpc/<ident>_pb2.py
+    full_name: str
+    implementation: str  # the class in app.grpc.operations the lifespan serves
+    stand_in: bool  # a sandbox provider / unported operations until the code moves over
+    port: int  # default port; GRPC_LISTEN overrides it
+
+    @property
+    def stub_modules(self) -> list[str]:
+        return [f"app.grpc.{self.ident}_pb2", f"app.grpc.{self.ident}_pb2_grpc"]
+
+
+@dataclass(frozen=True)
+class LifespanComponent:
+    """Something that runs for the service's whole life beside the HTTP API.
+
+    ``factory`` in ``module`` takes the service's ``Runtime`` and returns an async context
+    manager: the lifespan enters it after the database, the broker and the outbox relay are
+    up, and leaves it (in reverse order) before they stop. The gRPC server is one; event
+    consumers and saga participants are meant to be others. Their generator writes
+    ``module`` into the service and adds the component to the blueprint.
+    """
+
+    module: str  # app.grpc.lifespan
+    factory: str  # serve_grpc
+    purpose: str  # one line, written beside the entry in app/lifespan.py
+
+
+@dataclass(eq=False)
 class ServiceBlueprint:
     name: str
     slug: str
@@ -270,6 +343,16 @@ class ServiceBlueprint:
     calls_out: list[Dependency]
     calls_in: list[Dependency]
     notes: list[str]
+    host: str = ""  # where the other services reach it (the compose name); default: slug
+    grpc_server: GrpcServerSpec | None = None
+    grpc_clients: list[GrpcClientSpec] = field(default_factory=list)
+    # The extension points: parts started by the lifespan, modules whose tables Alembic and
+    # the migration tests must know (imported for their side effect), runtime packages.
+    lifespan_components: list[LifespanComponent] = field(default_factory=list)
+    model_modules: list[str] = field(default_factory=list)
+    # top-level packages a generator writes beside app/ (copied into the image too)
+    vendored_packages: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=lambda: list(BASE_REQUIREMENTS))
 
     @property
     def aggregates(self) -> list[EntitySpec]:
@@ -282,6 +365,19 @@ class ServiceBlueprint:
     @property
     def service_attr(self) -> str:
         return self.schema
+
+    @property
+    def uses_grpc(self) -> bool:
+        return self.grpc_server is not None or bool(self.grpc_clients)
+
+    @property
+    def stub_modules(self) -> list[str]:
+        """protoc's output in this service: typed by its .pyi, not written for mypy."""
+        modules = list(self.grpc_server.stub_modules) if self.grpc_server else []
+        for client in self.grpc_clients:
+            stem = client.module.removesuffix("_grpc")
+            modules += [f"app.clients.{stem}_pb2", f"app.clients.{stem}_pb2_grpc"]
+        return modules
 
 
 def build_blueprints(analysis: Analysis) -> list[ServiceBlueprint]:
@@ -299,9 +395,94 @@ def build_blueprints(analysis: Analysis) -> list[ServiceBlueprint]:
         for i, (context, name_slug, schema) in enumerate(shells)
     ]
     by_name = {bp.name: bp for bp in blueprints}
+    index = {context.name: i for i, context in enumerate(analysis.services)}
+    for contract in plan_grpc(analysis).services:
+        _attach_grpc(contract, by_name, GRPC_FIRST_PORT + index[contract.target])
     for bp in blueprints:
         bp.clients = _clients(bp, by_name)
+        bp.lifespan_components += [LifespanComponent(
+            "app.grpc.lifespan", "serve_grpc",
+            f"the gRPC server of {bp.grpc_server.full_name}, on GRPC_LISTEN")] \
+            if bp.grpc_server else []
+        bp.model_modules += ["app.grpc.tables"] if bp.grpc_server else []
     return blueprints
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a service runs in the generated system (from the compose topology)."""
+
+    host: str
+    port: int
+    grpc_port: int | None
+
+
+def place_services(blueprints: list[ServiceBlueprint], placements: dict[str, Placement],
+                   ) -> None:
+    """Give each service the host and ports the system runs it on, so its defaults (the
+    Dockerfile's port, the URLs of the services it calls) are the compose ones."""
+    by_name = {bp.name: bp for bp in blueprints}
+    for bp in blueprints:
+        where = placements.get(bp.name)
+        if where is None:
+            continue
+        bp.host, bp.port = where.host, where.port
+        if bp.grpc_server is not None and where.grpc_port is not None:
+            bp.grpc_server.port = where.grpc_port
+    for bp in blueprints:
+        for client in bp.clients:
+            target = by_name[client.target]
+            client.default_url = f"http://{target.host}:{target.port}"
+        for g in bp.grpc_clients:
+            server = by_name[g.target]
+            if server.grpc_server is not None:
+                g.target_address = f"{server.host}:{server.grpc_server.port}"
+
+
+def add_requirements(bp: ServiceBlueprint, packages: list[str]) -> None:
+    """Add runtime packages, keeping the first pin of a package already listed."""
+    names = {_package(r) for r in bp.requirements}
+    for requirement in packages:
+        if _package(requirement) not in names:
+            bp.requirements.append(requirement)
+            names.add(_package(requirement))
+
+
+def _package(requirement: str) -> str:
+    name = requirement
+    for mark in "[<>=!~; ":
+        name = name.split(mark, 1)[0]
+    return name.lower().replace("_", "-")
+
+
+def _attach_grpc(contract: GrpcService, by_name: dict[str, ServiceBlueprint],
+                 port: int) -> None:
+    """The gRPC generator's decisions for one contract: its server on the target, a client
+    in each caller (used instead of an HTTP client for that target)."""
+    target = by_name.get(contract.target)
+    if target is None:
+        return
+    payment = contract.shape == "payment"
+    target.grpc_server = GrpcServerSpec(
+        ident=contract.ident, full_name=contract.full_name,
+        implementation="SandboxPaymentProcessor" if payment
+        else f"{camel(singular(contract.ident))}Operations",
+        stand_in=True, port=port)
+    client_class = f"{contract.service_name}Client"
+    for source in contract.sources:
+        caller = by_name.get(source)
+        if caller is None or caller is target:
+            continue
+        dep = next((d for d in caller.calls_out if d.target == target.name and d.kind == "sync"),
+                   None)
+        caller.grpc_clients.append(GrpcClientSpec(
+            target=target.name, module=f"{contract.ident}_grpc", class_name=client_class,
+            settings_class=f"{client_class}Settings", attr=f"{contract.ident}_grpc",
+            env_prefix=f"{contract.ident.upper()}_GRPC_", full_name=contract.full_name,
+            target_address=f"{target.host}:{port}",
+            reason=dep.reason if dep else "",
+            call_sites=[f"{c.caller} → {c.callee} ({c.location})"
+                        for c in (dep.call_sites if dep else [])]))
 
 
 # --------------------------------------------------------------------------- services
@@ -362,6 +543,7 @@ def _build_service(analysis: Analysis, context: BoundedContext, name_slug: str, 
         calls_out=[d for d in analysis.dependencies if d.source == context.name],
         calls_in=[d for d in analysis.dependencies if d.target == context.name],
         notes=notes,
+        host=name_slug,
     )
 
 
@@ -374,6 +556,8 @@ def _clients(bp: ServiceBlueprint, by_name: dict[str, ServiceBlueprint]) -> list
             continue
         if any(c.target == target.name for c in clients):
             continue
+        if any(g.target == target.name for g in bp.grpc_clients):
+            continue  # the gRPC client is the one way this service calls the target
         lookups = []
         for entity in target.aggregates:
             if len(entity.pk) != 1:
@@ -386,7 +570,7 @@ def _clients(bp: ServiceBlueprint, by_name: dict[str, ServiceBlueprint]) -> list
             module=unique_name(target.schema, modules),
             class_name=f"{target.title}Client",
             setting=f"{target.schema}_service_url",
-            default_url=f"http://{target.slug}:8000",
+            default_url=f"http://{target.host}:{target.port}",
             reason=dep.reason,
             call_sites=[f"{c.caller} → {c.callee} ({c.location})" for c in dep.call_sites],
             lookups=lookups,

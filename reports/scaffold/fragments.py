@@ -617,3 +617,67 @@ def aggregate_test_imports(bp: ServiceBlueprint, e: EntitySpec) -> str:
         factories.add(f"post_{var}")
     imports.add("tests.factories", *factories)
     return imports.render()
+
+
+# ---------------------------------------------------------------------------- runtime
+
+
+def runtime_imports(bp: ServiceBlueprint) -> str:
+    imports = Imports().add("dataclasses", "dataclass")
+    imports.add("sqlalchemy.ext.asyncio", "AsyncEngine", "AsyncSession", "async_sessionmaker")
+    imports.add("app.core.config", "Settings")
+    imports.add("app.events.broker", "Broker")
+    imports.add("app.events.relay", "OutboxRelay")
+    for g in bp.grpc_clients:
+        imports.add(f"app.clients.{g.module}", g.class_name)
+    return imports.render()
+
+
+def deps_imports(bp: ServiceBlueprint) -> str:
+    imports = Imports().add("collections.abc", "AsyncIterator")
+    imports.add("typing", "Annotated", "TypeVar")
+    imports.add("fastapi", "Depends", "HTTPException", "Request", "status")
+    imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
+    imports.add("app.core.runtime", "Runtime")
+    imports.add("app.events.relay", "OutboxRelay")
+    for g in bp.grpc_clients:
+        imports.add(f"app.clients.{g.module}", g.class_name)
+    return imports.render()
+
+
+def main_imports(bp: ServiceBlueprint) -> str:
+    imports = Imports().add("asyncio").add("contextlib")
+    imports.add("collections.abc", "AsyncIterator").add("contextlib", "asynccontextmanager")
+    imports.add("fastapi", "FastAPI", "Request", "status")
+    imports.add("fastapi.responses", "JSONResponse")
+    imports.add("sqlalchemy.exc", "IntegrityError")
+    imports.add("app.api.main", "api_router").add("app.api.routes", "health")
+    imports.add("app.core.config", "Settings", "get_settings")
+    imports.add("app.core.db", "create_engine", "create_sessionmaker")
+    imports.add("app.core.logging", "CorrelationIdMiddleware", "configure_logging")
+    imports.add("app.core.runtime", "Runtime")
+    imports.add("app.core.tracing", "flush_tracing", "instrument_engine", "setup_tracing")
+    imports.add("app.events.broker", "Broker").add("app.events.relay", "OutboxRelay")
+    imports.add("app.lifespan", "running_components")
+    for g in bp.grpc_clients:
+        imports.add(f"app.clients.{g.module}", g.class_name)
+        imports.add("app.core.tracing", "grpc_client_interceptors")
+    return imports.render()
+
+
+def lifespan_imports(bp: ServiceBlueprint) -> str:
+    imports = Imports().add("collections.abc", "AsyncIterator", "Callable")
+    imports.add("contextlib", "AbstractAsyncContextManager", "AsyncExitStack",
+                "asynccontextmanager")
+    imports.add("app.core.runtime", "Runtime")
+    for component in bp.lifespan_components:
+        imports.add(component.module, component.factory)
+    return imports.render()
+
+
+def table_module_imports(bp: ServiceBlueprint) -> list[str]:
+    """``import`` lines of every module that puts tables on the metadata, isort-ordered."""
+    why = {"app.events.outbox": "registers the outbox table",
+           "app.models": "registers the domain tables"}
+    modules = sorted({*why, *bp.model_modules}, key=str.lower)
+    return [f"import {m}  # noqa: F401  ({why.get(m, 'registers its tables')})" for m in modules]

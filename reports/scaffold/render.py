@@ -2,7 +2,9 @@
 becomes the file at the same relative path (``.j2`` dropped), once per service.
 
 A path part in brackets repeats the template: ``[aggregate]`` once per aggregate root
-(``e`` in the template), ``[client]`` once per sync dependency (``c``).
+(``e`` in the template), ``[client]`` once per sync dependency (``c``). Templates under
+``app/grpc/`` are written only for a service that runs a gRPC server (the gRPC generator
+writes the rest of that package).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from analyzer.model.analysis import Analysis
 from reports.scaffold import fragments
 from reports.scaffold.blueprint import ServiceBlueprint
+from reports.scaffold.gateway import GatewaySettings
 from reports.scaffold.naming import constraint_name, snake
 from reports.scaffold.pysource import (
     call,
@@ -27,7 +31,9 @@ from reports.scaffold.pysource import (
     wrap_text,
 )
 
-SERVICE_TEMPLATES = Path(__file__).parent / "templates" / "service"
+TEMPLATES = Path(__file__).parent / "templates"
+SERVICE_TEMPLATES = TEMPLATES / "service"
+SYSTEM_README = "README.md.j2"  # the system's README, beside services/
 
 _GLOBALS: dict[str, Any] = {
     "call": call,
@@ -38,19 +44,20 @@ _GLOBALS: dict[str, Any] = {
 }
 _FRAGMENTS = (
     "aggregate_id_expr", "aggregate_test_imports", "api_imports", "api_order",
-    "client_imports", "factories_imports", "factory_entities", "filter_field", "get_method",
-    "key_expr", "migration_column", "migration_indexes", "migration_plan", "missing_path",
+    "client_imports", "deps_imports", "factories_imports", "factory_entities",
+    "filter_field", "get_method", "key_expr", "lifespan_imports", "main_imports",
+    "migration_column", "migration_indexes", "migration_plan", "missing_path",
     "model_column", "models_imports", "not_null_line", "ordering", "path_of",
     "payload_function", "pk_args", "pk_params", "post_function", "relationships",
-    "repository_imports", "route_imports", "sample", "schema_field", "schema_order",
-    "schemas_imports", "table_args", "transitions", "transitions_name", "unique_create_field",
-    "update_field",
+    "repository_imports", "route_imports", "runtime_imports", "sample", "schema_field",
+    "schema_order", "schemas_imports", "table_args", "table_module_imports", "transitions",
+    "transitions_name", "unique_create_field", "update_field",
 )
 
 
-def _environment() -> Environment:
+def _environment(root: Path = SERVICE_TEMPLATES) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(SERVICE_TEMPLATES),
+        loader=FileSystemLoader(root),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -70,6 +77,8 @@ def _environment() -> Environment:
 
 def _expansions(relative: str, bp: ServiceBlueprint,
                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    if relative.startswith("app/grpc/") and bp.grpc_server is None:
+        return
     if "[aggregate]" in relative:
         for entity in bp.aggregates:
             yield relative.replace("[aggregate]", entity.module), {"e": entity}
@@ -99,3 +108,19 @@ def render_service(bp: ServiceBlueprint, root: Path) -> list[Path]:
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written
+
+
+def render_system_readme(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: Path,
+                         *, gateway: GatewaySettings, warnings: list[str],
+                         platform: bool) -> Path:
+    """Write ``out_dir/README.md``: the services with their ports and links to the guides the
+    other generators wrote (``platform``: whether the gateway and compose files exist)."""
+    text = _environment(TEMPLATES).get_template(SYSTEM_README).render(
+        source=analysis.source.path, blueprints=blueprints, warnings=warnings,
+        platform=platform, gateway_port=gateway.listen.rsplit(":", 1)[-1],
+        has_protos=(out_dir / "protos" / "README.md").is_file(),
+        has_contracts=(out_dir / "contracts" / "README.md").is_file())
+    path = out_dir / "README.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -34,6 +34,10 @@ def service_env(**overrides: str) -> dict[str, str]:
         "POSTGRES_USER": POSTGRES_USER,
         "RABBITMQ_URL": RABBITMQ_URL,
         "LOG_LEVEL": "WARNING",
+        # a gRPC server on any free port (services of several tests side by side), and no
+        # span export: without a collector each shutdown would wait on the OTLP exporter
+        "GRPC_LISTEN": "127.0.0.1:0",
+        "OTEL_TRACES_EXPORTER": "none",
     })
     env.update(overrides)
     return env

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
@@ -28,6 +28,7 @@ class Event:
     correlation_id: str | None
     message_id: str | None
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 async def _bind(exchange: str, queue_name: str, keys: list[str]) -> None:
@@ -47,8 +48,10 @@ async def _drain(queue_name: str) -> list[Event]:
         channel = await connection.channel()
         queue = await channel.declare_queue(queue_name, auto_delete=False)
         while (message := await queue.get(no_ack=True, fail=False)) is not None:
+            headers = {key: value.decode() if isinstance(value, bytes) else str(value)
+                       for key, value in (message.headers or {}).items()}
             events.append(Event(message.routing_key or "", message.type, message.correlation_id,
-                                message.message_id, json.loads(message.body)))
+                                message.message_id, json.loads(message.body), headers))
     return events
 
 

@@ -198,8 +198,9 @@ def test_services_reach_each_other_by_compose_name(shop: tuple[Path, dict[str, A
                 assert services[host]["environment"]["GRPC_LISTEN"] == f"0.0.0.0:{port}"
                 assert f"{port}:{port}" in services[host]["ports"]
     orders = services["orders"]["environment"]
-    assert orders["PAYMENTS_SERVICE_URL"] == f"http://payments:{ports['payments']}"
-    assert "PAYMENTS_GRPC_TARGET" in orders
+    # a sync call with a gRPC contract goes over gRPC only; one without, over HTTP
+    assert orders["CATALOG_SERVICE_URL"] == f"http://catalog:{ports['catalog']}"
+    assert "PAYMENTS_GRPC_TARGET" in orders and "PAYMENTS_SERVICE_URL" not in orders
     init = (out / "postgres" / "init" / "01-schemas.sql").read_text()
     assert set(re.findall(r'CREATE SCHEMA IF NOT EXISTS "([a-z0-9_]+)"', init)) == schemas
     assert len(schemas) == len(shop_analysis.services)

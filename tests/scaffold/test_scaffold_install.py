@@ -4,6 +4,7 @@ and every dependency it declares is satisfiable by the packages the suite runs o
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -20,9 +21,13 @@ def _services(root: Path) -> list[Path]:
 def test_every_service_builds_and_installs(shop_services: Path, tmp_path: Path) -> None:
     for service in _services(shop_services):
         target = tmp_path / service.name
+        # built from a copy: setuptools leaves build/ in the source tree, and the session's
+        # generated tree is read by the other tests as generated
+        source = tmp_path / "source" / service.name
+        shutil.copytree(service, source)
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-             "--no-index", "--quiet", "--target", str(target), str(service)],
+             "--no-index", "--quiet", "--target", str(target), str(source)],
             capture_output=True, text=True, timeout=300,
         )
         assert proc.returncode == 0, f"{service.name}: {proc.stdout}{proc.stderr}"

@@ -84,29 +84,76 @@ def test_tables_go_to_the_service_schema(shop_services: Path) -> None:
         assert f'db_schema: str = Field(default="{name}"' in config
 
 
-def test_sync_dependencies_get_clients(shop: dict[str, ServiceBlueprint],
-                                       shop_services: Path) -> None:
-    assert [(c.target, c.class_name) for c in shop["orders"].clients] == [
-        ("payments", "PaymentsClient"), ("catalog", "CatalogClient")]
-    client = (shop_services / "orders" / "app" / "clients" / "payments.py").read_text()
-    assert 'return await self.get_json(f"/api/payments/{id}")' in client
-    assert "shop/services/orders.py:61" in client  # the call site it replaces
+def test_each_sync_dependency_gets_one_client(shop: dict[str, ServiceBlueprint],
+                                              shop_services: Path) -> None:
+    orders = shop["orders"]
+    # orders → payments has a call site, so a gRPC contract: the gRPC client, no HTTP one
+    assert [(g.target, g.class_name, g.attr, g.target_address) for g in orders.grpc_clients] == [
+        ("payments", "PaymentServiceClient", "payments_grpc", "payments:50054")]
+    # orders → catalog has none (prices are read from catalog's tables): an HTTP client
+    assert [(c.target, c.class_name) for c in orders.clients] == [("catalog", "CatalogClient")]
+    clients = shop_services / "orders" / "app" / "clients"
+    assert not (clients / "payments.py").exists()
+    assert (clients / "payments_grpc.py").is_file()
+    catalog = (clients / "catalog.py").read_text()
+    assert 'return await self.get_json(f"/api/catalog/products/{id}")' in catalog
+    main = (shop_services / "orders" / "app" / "main.py").read_text()
+    assert "payments_grpc=PaymentServiceClient(interceptors=grpc_client_interceptors())," in main
+    assert "await runtime.payments_grpc.close()" in main
+    config = (shop_services / "orders" / "app" / "core" / "config.py").read_text()
+    assert "catalog_service_url" in config and "payments_service_url" not in config
+    readme = (shop_services / "orders" / "README.md").read_text()
+    assert "shop/services/orders.py:61" in readme  # the call site the gRPC call replaces
     assert not (shop_services / "users" / "app" / "clients" / "orders.py").exists()
+
+
+def test_the_called_service_runs_its_grpc_server_in_its_lifespan(
+        shop: dict[str, ServiceBlueprint], shop_services: Path) -> None:
+    payments = shop["payments"]
+    assert payments.grpc_server is not None
+    assert (payments.grpc_server.full_name, payments.grpc_server.port) == (
+        "payments.v1.PaymentService", 50054)
+    assert [(c.module, c.factory) for c in payments.lifespan_components] == [
+        ("app.grpc.lifespan", "serve_grpc")]
+    assert all(bp.grpc_server is None and not bp.lifespan_components
+               for name, bp in shop.items() if name != "payments")
+    app = shop_services / "payments" / "app"
+    assert "    serve_grpc,\n" in (app / "lifespan.py").read_text()
+    serving = (app / "grpc" / "lifespan.py").read_text()
+    assert "interceptors=grpc_server_interceptors()" in serving
+    assert "SqlIdempotencyStore(runtime.sessions)" in serving
+    assert 'grpc_listen: str = "[::]:50054"' in (app / "core" / "config.py").read_text()
+    migration = (shop_services / "payments" / "migrations" / "versions" /
+                 "0001_initial.py").read_text()
+    assert '"grpc_idempotency",' in migration
+    assert not (shop_services / "orders" / "app" / "grpc").exists()
+
+
+def test_dependencies_name_tracing_grpc_and_reload(shop_services: Path) -> None:
+    for name, grpc in (("orders", True), ("payments", True), ("users", False)):
+        lines = (shop_services / name / "requirements.txt").read_text().splitlines()
+        packages = [line.split(">=")[0] for line in lines if not line.startswith("#")]
+        assert "uvicorn[standard]" in packages and "opentelemetry-sdk" in packages, name
+        assert ("grpcio" in packages and "protobuf" in packages) is grpc, name
+        assert len(packages) == len(set(packages)), name  # one pin per package
 
 
 def test_compose_fragment_and_dockerfile(shop_services: Path) -> None:
     fragment = yaml.safe_load((shop_services / "orders" / "docker-compose.service.yml").read_text())
     service = fragment["services"]["orders"]
     assert service["build"] == "./services/orders"
-    assert service["ports"] == ["8003:8000"]
+    assert service["ports"] == ["8003:8003"]  # the port the gateway and compose use
     assert {k: v["condition"] for k, v in service["depends_on"].items()} == {
         "postgres": "service_healthy", "rabbitmq": "service_healthy"}
-    assert service["environment"]["PAYMENTS_SERVICE_URL"] == "http://payments:8000"
+    assert service["environment"]["CATALOG_SERVICE_URL"] == "http://catalog:8002"
     assert "/health" in " ".join(service["healthcheck"]["test"])
     dockerfile = (shop_services / "orders" / "Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
     assert "\nUSER service\n" in dockerfile and "HEALTHCHECK" in dockerfile
     assert dockerfile.index("USER service") < dockerfile.index("CMD [")
+    assert "--port 8003" in dockerfile and "\nWORKDIR /srv\n" in dockerfile
+    payments = (shop_services / "payments" / "Dockerfile").read_text()
+    assert "\nEXPOSE 8004 50054\n" in payments
 
 
 def test_readme_carries_the_analysis(shop_services: Path) -> None:

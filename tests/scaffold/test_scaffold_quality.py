@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from scaffold_hostile import build_hostile_analysis
 
+from analyzer.model.analysis import Analysis
 from reports.scaffold import scaffold
-from reports.scaffold.render import SERVICE_TEMPLATES
+from reports.scaffold.blueprint import build_blueprints
+from reports.scaffold.render import SERVICE_TEMPLATES, render_service
 
 BIN = Path(sys.executable).parent
 
@@ -84,21 +86,48 @@ def test_ruff_would_catch_a_broken_service(shop_services: Path, tmp_path: Path) 
     assert _ruff(broken).returncode != 0
 
 
-def test_templates_mirror_the_generated_files(shop_services: Path) -> None:
+def test_templates_mirror_the_generated_files(shop_analysis: Analysis, tmp_path: Path) -> None:
+    """Every file the service skeleton writes comes from the template at the same path;
+    orders (aggregates, an HTTP client, a gRPC client) and payments (a gRPC server) use
+    every template between them."""
     templates = {p.relative_to(SERVICE_TEMPLATES).as_posix()[: -len(".j2")]
                  for p in SERVICE_TEMPLATES.rglob("*.j2")}
     generated = set()
-    for path in (shop_services / "orders").rglob("*"):
-        if path.is_file():
-            relative = path.relative_to(shop_services / "orders").as_posix()
-            relative = re.sub(r"^app/(repositories|api/routes)/(orders|shipments)\.py$",
+    for bp in build_blueprints(shop_analysis):
+        if bp.name not in ("orders", "payments"):
+            continue
+        root = tmp_path / bp.slug
+        for path in render_service(bp, root):
+            relative = path.relative_to(root).as_posix()
+            relative = re.sub(r"^app/(repositories|api/routes)/"
+                              r"(orders|shipments|payments|refunds)\.py$",
                               r"app/\1/[aggregate].py", relative)
-            relative = re.sub(r"^tests/test_(orders|shipments)\.py$", "tests/test_[aggregate].py",
-                              relative)
-            relative = re.sub(r"^app/clients/(payments|catalog)\.py$", "app/clients/[client].py",
-                              relative)
+            relative = re.sub(r"^tests/test_(orders|shipments|payments|refunds)\.py$",
+                              "tests/test_[aggregate].py", relative)
+            relative = re.sub(r"^app/clients/catalog\.py$", "app/clients/[client].py", relative)
             generated.add(relative)
     assert generated == templates
+
+
+def test_the_system_around_the_services(shop_services: Path) -> None:
+    """Beside services/: the platform and the README that links its guides."""
+    out = shop_services.parent
+    for path in ("README.md", "docker-compose.yml", ".env.example", "Procfile",
+                 "local/system.json", "gateway/nginx.conf", "gateway/README.md",
+                 "protos/payments.proto", "protos/README.md", "docs/tracing.md",
+                 "docs/local-development.md", "postgres/init/01-schemas.sql"):
+        assert (out / path).is_file(), path
+    readme = (out / "README.md").read_text()
+    for link in ("docs/local-development.md", "docs/tracing.md", "protos/README.md",
+                 "gateway/README.md"):
+        assert f"]({link})" in readme, link
+    assert "| payments | Charges and refunds payments for orders. | `/api/payments` | 8004 | " \
+           "50054 (`payments.v1.PaymentService`) |" in readme
+    # every service also carries the tracing modules, and the gRPC code where it is used
+    for name in ("users", "catalog", "orders", "payments", "notifications"):
+        assert (shop_services / name / "app" / "core" / "tracing.py").is_file(), name
+    assert (shop_services / "payments" / "app" / "grpc" / "server.py").is_file()
+    assert (shop_services / "orders" / "app" / "clients" / "grpc_resilience.py").is_file()
 
 
 SHOP_WORDS = re.compile(

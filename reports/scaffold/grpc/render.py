@@ -62,7 +62,7 @@ def render_grpc(analysis: Analysis, out_dir: Path) -> list[Path]:
         proto = env.get_template("protos/{target}.proto.j2").render(ctx)
         write(out_dir / "protos" / f"{svc.ident}.proto", proto)
         stubs = compile_stubs(svc.ident, proto)
-        versions = _versions(stubs[f"{svc.ident}_pb2.py"])
+        versions = stub_versions(stubs[f"{svc.ident}_pb2.py"])
 
         server_dir = out_dir / "services" / svc.directory / "app" / "grpc"
         _ensure_app_package(server_dir.parent, write)
@@ -129,7 +129,7 @@ def compile_stubs(ident: str, proto: str) -> dict[str, str]:
     return stubs
 
 
-def _versions(pb2: str) -> dict[str, str]:
+def stub_versions(pb2: str) -> dict[str, str]:
     """The protobuf runtime the compiled stub demands (it checks it at import)."""
     found = re.search(r"ValidateProtobufRuntimeVersion\(\s*_runtime_version\.Domain\.PUBLIC,"
                       r"\s*(\d+),\s*(\d+),\s*(\d+)", pb2)
@@ -161,4 +161,4 @@ def _origin(method: RpcMethod | None) -> str:
 
 
 __all__ = ["GrpcScaffoldError", "GrpcService", "compile_stubs", "grpc_requirements",
-           "render_grpc"]
+           "render_grpc", "stub_versions"]

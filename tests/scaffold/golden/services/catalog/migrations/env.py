@@ -7,8 +7,10 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+import app.events.inbox  # noqa: F401  (registers its tables)
 import app.events.outbox  # noqa: F401  (registers the outbox table)
 import app.models  # noqa: F401  (registers the domain tables)
+import app.saga.ledger  # noqa: F401  (registers its tables)
 from app.core.config import Settings, get_settings
 from app.core.db import Base, create_engine
 

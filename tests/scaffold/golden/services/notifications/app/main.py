@@ -1,7 +1,11 @@
 """The notifications service's FastAPI application.
 
-The lifespan creates the async engine, connects to RabbitMQ and starts the outbox relay;
-on shutdown it stops the relay, closes the broker connection and disposes the engine.
+The lifespan creates the async engine (its SQL traced), connects to RabbitMQ, starts the
+outbox relay and enters the components of app.lifespan (the event consumer:
+OrderCreated, OrderPaid, OrderShipped, OrderDelivered, ... from queue
+notifications.events (notifications); its part in the sagas (choreography): confirms
+checkout); on shutdown it leaves them, stops the rest in reverse order and exports the
+spans still buffered.
 """
 
 import asyncio
@@ -19,8 +23,10 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.logging import CorrelationIdMiddleware, configure_logging
 from app.core.runtime import Runtime
+from app.core.tracing import flush_tracing, instrument_engine, setup_tracing
 from app.events.broker import Broker
 from app.events.relay import OutboxRelay
+from app.lifespan import running_components
 
 DESCRIPTION = (
     "Sends e-mail and SMS to customers."
@@ -34,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.service_name)
         engine = create_engine(settings)
+        instrument_engine(engine)
         sessions = create_sessionmaker(engine)
         broker = Broker(
             settings.rabbitmq_url,
@@ -50,17 +57,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_backoff=settings.outbox_max_backoff,
             publish_timeout=settings.publish_timeout,
         )
-        app.state.runtime = Runtime(settings, engine, sessions, broker, relay)
+        runtime = Runtime(settings, engine, sessions, broker, relay)
+        app.state.runtime = runtime
         await broker.start()
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         try:
-            yield
+            async with running_components(runtime):
+                yield
         finally:
             relay.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await relay_task
             await broker.stop()
             await engine.dispose()
+            flush_tracing()
 
     app = FastAPI(
         title="Notifications service",
@@ -69,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    # After the middleware: the request's span is the outermost, so the request log line
+    # carries its trace id.
+    setup_tracing(app, settings.service_name, environment=settings.environment)
 
     @app.exception_handler(IntegrityError)
     async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -1,7 +1,10 @@
 """The orders service's FastAPI application.
 
-The lifespan creates the async engine, connects to RabbitMQ and starts the outbox relay;
-on shutdown it stops the relay, closes the broker connection and disposes the engine.
+The lifespan creates the async engine (its SQL traced), connects to RabbitMQ, starts the
+outbox relay, opens the gRPC channels to the services it calls and enters the components
+of app.lifespan (its part in the sagas (choreography): steps of checkout; tracks
+checkout); on shutdown it leaves them, stops the rest in reverse order and exports the
+spans still buffered.
 """
 
 import asyncio
@@ -15,12 +18,20 @@ from sqlalchemy.exc import IntegrityError
 
 from app.api.main import api_router
 from app.api.routes import health
+from app.clients.payments_grpc import PaymentServiceClient
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.logging import CorrelationIdMiddleware, configure_logging
 from app.core.runtime import Runtime
+from app.core.tracing import (
+    flush_tracing,
+    grpc_client_interceptors,
+    instrument_engine,
+    setup_tracing,
+)
 from app.events.broker import Broker
 from app.events.relay import OutboxRelay
+from app.lifespan import running_components
 
 DESCRIPTION = (
     "Creates and manages orders and their shipments; emits events when an order "
@@ -35,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.service_name)
         engine = create_engine(settings)
+        instrument_engine(engine)
         sessions = create_sessionmaker(engine)
         broker = Broker(
             settings.rabbitmq_url,
@@ -51,17 +63,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_backoff=settings.outbox_max_backoff,
             publish_timeout=settings.publish_timeout,
         )
-        app.state.runtime = Runtime(settings, engine, sessions, broker, relay)
+        # Sync calls to these services go over gRPC (and only gRPC): the clients read their
+        # <SERVICE>_GRPC_* settings from the environment; the channels connect lazily.
+        runtime = Runtime(
+            settings,
+            engine,
+            sessions,
+            broker,
+            relay,
+            payments_grpc=PaymentServiceClient(interceptors=grpc_client_interceptors()),
+        )
+        app.state.runtime = runtime
         await broker.start()
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         try:
-            yield
+            async with running_components(runtime):
+                yield
         finally:
             relay.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await relay_task
+            await runtime.payments_grpc.close()
             await broker.stop()
             await engine.dispose()
+            flush_tracing()
 
     app = FastAPI(
         title="Orders service",
@@ -70,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    # After the middleware: the request's span is the outermost, so the request log line
+    # carries its trace id.
+    setup_tracing(app, settings.service_name, environment=settings.environment)
 
     @app.exception_handler(IntegrityError)
     async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:

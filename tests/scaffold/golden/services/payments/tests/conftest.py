@@ -57,6 +57,8 @@ def settings() -> Iterator[Settings]:
             "postgres_db": f"test_payments_{run}",
             "events_exchange": f"test.payments.{run}",
             "outbox_poll_interval": 0.2,
+            # any free port: tests of several services (or runs) side by side
+            "grpc_listen": "127.0.0.1:0",
         }
     )
     asyncio.run(admin(base, f'CREATE DATABASE "{test_settings.postgres_db}"'))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
 from app.core.logging import correlation_id
+from app.core.message_tracing import trace_headers
 
 
 class OutboxEvent(Base):
@@ -44,6 +45,9 @@ class OutboxEvent(Base):
     aggregate_id: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     correlation_id: Mapped[str | None] = mapped_column(String(128))
+    # The trace context of the request that recorded the event (W3C traceparent/tracestate):
+    # the relay publishes the event later, in that request's trace.
+    headers: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -81,6 +85,7 @@ def record_event(
         aggregate_id=aggregate_id,
         payload=payload,
         correlation_id=correlation_id.get(),
+        headers=trace_headers(),
         created_at=utcnow(),
         attempts=0,
     )

@@ -4,6 +4,8 @@ Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (several replicas sh
 work), and marked published only after the broker confirmed them, so an event is never lost
 between commit and publish. A crash after the confirm and before the mark publishes the
 event again: delivery is at least once, and consumers de-duplicate on ``message_id``.
+Each publish is a producer span in the trace of the request that recorded the event; its
+context travels in the message headers, with the correlation id.
 """
 
 import asyncio
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.db import utcnow
+from app.core.message_tracing import publish_span
 from app.events.broker import Broker, BrokerUnavailable
 from app.events.outbox import OutboxEvent
 
@@ -85,16 +88,25 @@ class OutboxRelay:
                 .with_for_update(skip_locked=True)
             )
             for event in (await session.scalars(statement)).all():
+                headers: dict[str, str] = {}
                 try:
-                    await self._broker.publish(
-                        routing_key=event.routing_key,
-                        body=json.dumps(event.envelope()).encode(),
+                    with publish_span(
+                        self._broker.exchange_name,
+                        event.routing_key,
+                        headers,
                         message_id=str(event.event_id),
-                        event_type=event.event_type,
-                        correlation_id=event.correlation_id,
-                        timestamp=event.created_at,
-                        timeout=self._publish_timeout,
-                    )
+                        parent=event.headers,
+                    ):
+                        await self._broker.publish(
+                            routing_key=event.routing_key,
+                            body=json.dumps(event.envelope()).encode(),
+                            message_id=str(event.event_id),
+                            event_type=event.event_type,
+                            correlation_id=event.correlation_id,
+                            timestamp=event.created_at,
+                            timeout=self._publish_timeout,
+                            headers=headers,
+                        )
                 except BrokerUnavailable as exc:
                     # Keep the order: stop at the first failure, retry it first next time.
                     event.attempts += 1

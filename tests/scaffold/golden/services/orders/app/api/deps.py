@@ -1,4 +1,5 @@
-"""Dependencies the routes share: the runtime, a database session, the outbox relay."""
+"""Dependencies the routes share: the runtime, a database session, the outbox relay,
+the gRPC clients of the services this one calls."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated, TypeVar
@@ -6,6 +7,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clients.payments_grpc import PaymentServiceClient
 from app.core.runtime import Runtime
 from app.events.relay import OutboxRelay
 
@@ -31,6 +33,13 @@ def get_relay(runtime: RuntimeDep) -> OutboxRelay:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 RelayDep = Annotated[OutboxRelay, Depends(get_relay)]
+
+
+def get_payments_grpc(runtime: RuntimeDep) -> PaymentServiceClient:
+    return runtime.payments_grpc
+
+
+PaymentServiceClientDep = Annotated[PaymentServiceClient, Depends(get_payments_grpc)]
 
 
 def found(entity: T | None, what: str) -> T:

@@ -42,8 +42,7 @@ class Settings(BaseSettings):
     # Sync calls to other services: timeout per call, retries on network errors.
     http_timeout: float = 5.0
     http_retries: int = 3
-    payments_service_url: str = "http://payments:8000"
-    catalog_service_url: str = "http://catalog:8000"
+    catalog_service_url: str = "http://catalog:8002"
 
     @property
     def database_url(self) -> URL:

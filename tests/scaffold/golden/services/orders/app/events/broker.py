@@ -1,11 +1,15 @@
 """The RabbitMQ connection: kept open in the background, reconnecting with backoff, and
-publishing to a topic exchange with publisher confirms."""
+publishing to a topic exchange with publisher confirms.
+
+Consumers of these messages continue the trace they carry: wrap the handling of each one
+in ``app.core.message_tracing.consume_span(message, queue_name)``.
+"""
 
 import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractExchange
@@ -38,6 +42,10 @@ class Broker:
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def exchange_name(self) -> str:
+        return self._exchange_name
 
     @property
     def is_connected(self) -> bool:
@@ -112,8 +120,11 @@ class Broker:
         correlation_id: str | None,
         timestamp: dt.datetime,
         timeout: float,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Publish one persistent message; returns only once the broker confirmed it."""
+        """Publish one persistent message; returns only once the broker confirmed it.
+
+        ``headers``: the trace context (``traceparent``); the correlation id is added."""
         exchange = self._exchange
         if exchange is None or not self.is_connected:
             raise BrokerUnavailable("not connected to the broker")
@@ -126,7 +137,7 @@ class Broker:
             type=event_type,
             timestamp=timestamp,
             app_id=self._app_id,
-            headers={"x-correlation-id": correlation_id or ""},
+            headers={**(headers or {}), "x-correlation-id": correlation_id or ""},
         )
         try:
             confirmation = await exchange.publish(

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     http_timeout: float = 5.0
     http_retries: int = 3
 
+    # The gRPC server the lifespan runs beside the HTTP API ("127.0.0.1:0": any free port).
+    grpc_listen: str = "[::]:50054"
+    grpc_grace_seconds: float = 5.0
+
     @property
     def database_url(self) -> URL:
         return URL.create(

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("aggregate_id", sa.String(length=255), nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("correlation_id", sa.String(length=128), nullable=True),
+        sa.Column("headers", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -82,9 +83,24 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("published_at IS NULL"),
     )
+    # The gRPC server's idempotency keys (app/grpc/idempotency.py), shared by its replicas.
+    op.create_table(
+        "grpc_idempotency",
+        sa.Column("scope", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response", sa.LargeBinary(), nullable=True),
+        sa.Column("error_status", sa.LargeBinary(), nullable=True),
+        sa.Column("resource_id", sa.String(length=255), nullable=True),
+        sa.PrimaryKeyConstraint("scope", "key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("grpc_idempotency")
     op.drop_index("ix_outbox_events_unpublished", table_name="outbox_events")
     op.drop_table("outbox_events")
     op.drop_table("refunds")

@@ -1,0 +1,1 @@
+"""gRPC server of this service: its servicer, health checking and server reflection."""
