@@ -352,7 +352,17 @@ class ServiceBlueprint:
     model_modules: list[str] = field(default_factory=list)
     # top-level packages a generator writes beside app/ (copied into the image too)
     vendored_packages: list[str] = field(default_factory=list)
+    # further routers the app mounts beside the aggregates' (module, router attribute)
+    routers: list[tuple[str, str]] = field(default_factory=list)
+    # The contract events the service publishes (the events generator sets them): name →
+    # the (wire alias, model attribute) pairs of the event's key. With any, the service has
+    # app/events/published.py and its repositories record the contract events of a change.
+    contract_keys: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     requirements: list[str] = field(default_factory=lambda: list(BASE_REQUIREMENTS))
+
+    @property
+    def publishes_contracts(self) -> bool:
+        return bool(self.contract_keys)
 
     @property
     def aggregates(self) -> list[EntitySpec]:

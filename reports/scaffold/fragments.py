@@ -662,6 +662,8 @@ def main_imports(bp: ServiceBlueprint) -> str:
     for g in bp.grpc_clients:
         imports.add(f"app.clients.{g.module}", g.class_name)
         imports.add("app.core.tracing", "grpc_client_interceptors")
+    for module, router in bp.routers:
+        imports.add(module, router)
     return imports.render()
 
 

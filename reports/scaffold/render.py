@@ -119,7 +119,8 @@ def render_system_readme(analysis: Analysis, blueprints: list[ServiceBlueprint],
         source=analysis.source.path, blueprints=blueprints, warnings=warnings,
         platform=platform, gateway_port=gateway.listen.rsplit(":", 1)[-1],
         has_protos=(out_dir / "protos" / "README.md").is_file(),
-        has_contracts=(out_dir / "contracts" / "README.md").is_file())
+        has_contracts=(out_dir / "contracts" / "README.md").is_file(),
+        has_sagas=(out_dir / "docs" / "sagas.md").is_file())
     path = out_dir / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

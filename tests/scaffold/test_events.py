@@ -540,6 +540,18 @@ def test_each_service_carries_the_same_contracts(system: System) -> None:
     for name in holders:
         copy = system.root / "services" / name / package
         assert {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()} == canonical
+    # The image carries it too (so a built service can import it); users has no copy.
+    for service in sorted((system.root / "services").iterdir()):
+        copies = [line for line in (service / "Dockerfile").read_text().splitlines()
+                  if line.startswith("COPY") and line.split()[-2:] == [package, f"./{package}"]]
+        assert len(copies) == (1 if service.name in holders else 0), service.name
+
+
+def test_the_system_readme_links_the_contracts_and_the_sagas(system: System) -> None:
+    readme = (system.root / "README.md").read_text()
+    for target in ("contracts/README.md", "docs/sagas.md"):
+        assert f"]({target})" in readme, target
+        assert (system.root / target).is_file(), target
 
 
 def test_derivation_words_and_consumer_kinds() -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
 from scaffold_processes import ServiceProcess, query, start_all
 from scaffold_rabbit import RABBITMQ_URL
@@ -186,6 +187,16 @@ def test_happy_path_completes_and_confirms(shop: Shop) -> None:
     assert "amount: 19.99" in body
     listing = shop.tracker("list")
     assert saga_id in listing and "completed" in listing
+    # The same read API over HTTP, in the orders service that hosts the tracker.
+    orders = shop.services["orders"].url
+    one = httpx.get(f"{orders}/sagas/{saga_id}", timeout=10)
+    assert one.status_code == 200, one.text
+    assert one.json() == shop.show(saga_id)
+    completed = httpx.get(f"{orders}/sagas", params={"status": "completed", "saga": "checkout"},
+                          timeout=10).json()
+    assert saga_id in {v["saga_id"] for v in completed}
+    assert {v["status"] for v in completed} == {"completed"}
+    assert httpx.get(f"{orders}/sagas/{uuid.uuid4()}", timeout=10).status_code == 404
 
 
 def test_payment_declined_releases_the_inventory(shop: Shop) -> None:

@@ -158,7 +158,7 @@ def test_compose_fragment_and_dockerfile(shop_services: Path) -> None:
 
 def test_readme_carries_the_analysis(shop_services: Path) -> None:
     readme = (shop_services / "orders" / "README.md").read_text()
-    for expected in ("Creates and manages orders", "**high**", "`orders.order.status_changed`",
+    for expected in ("Creates and manages orders", "**high**", "`orders.order.status_changed.v1`",
                      "checkout", "order confirmation mail is a side effect", "`audit_log`",
                      "`payments.order_id` of the **payments** service"):
         assert expected in readme, expected

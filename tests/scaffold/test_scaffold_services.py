@@ -9,9 +9,13 @@ generated code they check.
 
 from __future__ import annotations
 
+import importlib
+import sys
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
@@ -59,6 +63,16 @@ def _post(service: ServiceProcess, path: str, body: dict[str, object],
     return created
 
 
+def _contracts(service_root: Path) -> ModuleType:
+    """The contracts package the service carries (its copy at the service's root)."""
+    package = next(p.parent.name for p in service_root.glob("*/envelope.py"))
+    sys.path.insert(0, str(service_root))
+    try:
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(str(service_root))
+
+
 def _get(service: ServiceProcess, path: str, **params: object) -> httpx.Response:
     return httpx.get(service.url + path, params=params, timeout=10)  # type: ignore[arg-type]
 
@@ -86,11 +100,13 @@ def test_tables_are_in_each_services_own_schema(running: dict[str, ServiceProces
 
 
 def test_order_lifecycle_through_http_and_rabbitmq(running: dict[str, ServiceProcess],
+                                                   shop_services: Path,
                                                    events: EventQueue) -> None:
     orders = running["orders"]
     order = _post(orders, "/api/orders", {
         "user_id": 7,
         "currency": "EUR",
+        "total": "12.20",
         "items": [{"product_id": 3, "product_name": "Mug", "quantity": 2, "unit_price": "4.50"},
                   {"product_id": 5, "product_name": "Tea", "quantity": 1, "unit_price": "3.20"}],
     }, correlation_id="checkout-1")
@@ -122,10 +138,26 @@ def test_order_lifecycle_through_http_and_rabbitmq(running: dict[str, ServicePro
         for t in ("OrderCreated", "OrderStatusChanged")
     )
     assert created and changed
-    assert created[0].routing_key == "orders.order.created"
+    # OrderCreated is the contract event, in the contract envelope, not the service's own.
+    assert len(created) == 1
+    assert created[0].routing_key == "orders.order.created.v1"
     assert created[0].correlation_id == "checkout-1"
-    assert created[0].body["payload"]["order"]["items"][0]["product_id"] == 3
-    assert changed[0].routing_key == "orders.order.status_changed"
+    envelope = created[0].body
+    assert {"event_id", "type", "version", "occurred_at", "correlation_id", "traceparent",
+            "payload"} <= set(envelope)
+    assert (envelope["type"], envelope["version"], envelope["correlation_id"]) == (
+        "OrderCreated", 1, "checkout-1")
+    payload = envelope["payload"]
+    assert (payload["orderId"], payload["userId"]) == (order["id"], 7)
+    assert Decimal(payload["total"]) == Decimal("12.20")
+    assert [(i["productId"], i["quantity"]) for i in payload["items"]] == [(3, 2), (5, 1)]
+    contracts = _contracts(shop_services / "orders")
+    typed = contracts.EventEnvelope.model_validate(envelope).event(contracts.EVENT_TYPES)
+    assert type(typed) is contracts.OrderCreated and typed.order_id == order["id"]
+    assert changed[0].routing_key == "orders.order.status_changed.v1"
+    # Published in commit order: by now the order's every OrderCreated has arrived.
+    assert [e for e in events.received
+            if e.type == "OrderCreated" and e.body["aggregate_id"] == key] == created
     assert changed[0].correlation_id == "pay-1"
     assert (changed[0].body["payload"]["previous_status"],
             changed[0].body["payload"]["status"]) == ("created", "paid")
@@ -212,7 +244,9 @@ def test_broker_outage_loses_no_event(shop_services: Path, exchange: str,
             assert moved.status_code == 200
             waiting = _get(orders, "/ready")
             assert waiting.status_code == 503
-            assert waiting.json()["pending_events"] == 4
+            # 3 OrderCreated, and for the cancel OrderStatusChanged and the contract's
+            # OrderCancelled
+            assert waiting.json()["pending_events"] == 5
             keys = {str(o["id"]) for o in made}
             assert not events.wait_for(lambda e: e.body["aggregate_id"] in keys, timeout=1.0)
 
@@ -223,10 +257,11 @@ def test_broker_outage_loses_no_event(shop_services: Path, exchange: str,
             def ours(e: Event) -> bool:
                 return e.body["aggregate_id"] in keys
 
-            delivered = events.wait_for(ours, count=4, timeout=30)
+            delivered = events.wait_for(ours, count=5, timeout=30)
             assert sorted(e.type or "" for e in delivered) == [
-                "OrderCreated", "OrderCreated", "OrderCreated", "OrderStatusChanged"]
-            assert len({e.message_id for e in delivered}) == 4
+                "OrderCancelled", "OrderCreated", "OrderCreated", "OrderCreated",
+                "OrderStatusChanged"]
+            assert len({e.message_id for e in delivered}) == 5
             drained = orders.wait_for_ready(200)
             assert drained.json()["pending_events"] == 0
         finally:

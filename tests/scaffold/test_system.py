@@ -175,7 +175,7 @@ def test_a_status_change_reaches_rabbitmq_with_its_trace(running: Running) -> No
         lambda e: e.type == "OrderStatusChanged" and e.body["aggregate_id"] == key)
     assert changed, [e.type for e in running.events.received]
     event = changed[0]
-    assert event.routing_key == "orders.order.status_changed"
+    assert event.routing_key == "orders.order.status_changed.v1"
     assert (event.body["payload"]["previous_status"], event.body["payload"]["status"]) == (
         "created", "paid")
     # the correlation id and the trace context travel with the message
@@ -183,6 +183,8 @@ def test_a_status_change_reaches_rabbitmq_with_its_trace(running: Running) -> No
     assert event.headers["x-correlation-id"] == "system-pay-1"
     version, trace_id, span_id, _ = event.headers["traceparent"].split("-")
     assert version == "00" and len(trace_id) == 32 and len(span_id) == 16
+    # the envelope names the request's span, in the same trace as the relay's publish
+    assert event.body["traceparent"].split("-")[1] == trace_id
 
 
 def test_the_payment_service_serves_grpc_health(running: Running) -> None:

@@ -109,10 +109,16 @@ def attach_events(catalog: EventCatalog, blueprints: list[ServiceBlueprint],
                 else "app.events.projections"
             bp.model_modules += [m for m in ("app.events.inbox", extra)
                                  if m not in bp.model_modules]
-        if consumer is not None or bp.name in publishers:
-            # The contracts travel with the service (a copy at its root); their only
-            # dependency is pydantic, which every service has.
+        bp.contract_keys = {
+            e.name: [(f.alias, f.entity_attr) for f in e.fields
+                     if f.name in e.aggregate_key and f.entity_attr is not None]
+            for e in catalog.published_by(bp.name)}
+        if consumer is not None or bp.name in publishers or bp.name in consuming:
+            # The contracts travel with the service (a copy at its root, which its image
+            # copies too); their only dependency is pydantic, which every service has.
             add_requirements(bp, ["pydantic>=2.11"])
+            if catalog.package not in bp.vendored_packages:
+                bp.vendored_packages.append(catalog.package)
 
 
 def render_events(analysis: Analysis, out_dir: Path, catalog: EventCatalog | None = None,

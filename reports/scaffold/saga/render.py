@@ -73,6 +73,8 @@ def attach_sagas(system: SagaSystem, blueprints: list[ServiceBlueprint]) -> None
                 else ("app.saga.ledger",):
             if module not in bp.model_modules:
                 bp.model_modules.append(module)
+        if part.tracks and ("app.saga.routes", "saga_router") not in bp.routers:
+            bp.routers.append(("app.saga.routes", "saga_router"))  # the tracker's read API
 
 
 def render_sagas(analysis: Analysis, out_dir: Path, system: SagaSystem,
@@ -95,7 +97,7 @@ def render_sagas(analysis: Analysis, out_dir: Path, system: SagaSystem,
                  "app/saga/actions.py", "app/saga/participant.py",
                  "migrations/versions/0003_saga.py"]
         if part.tracks:
-            files.append("app/saga/tracker.py")
+            files += ["app/saga/tracker.py", "app/saga/routes.py"]
         for relative in files:
             template = env.get_template(f"{SERVICE}/{relative}.j2")
             write(out_dir / "services" / part.directory / relative, template.render(

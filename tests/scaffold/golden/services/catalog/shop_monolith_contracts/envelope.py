@@ -61,7 +61,7 @@ class EventEnvelope(BaseModel):
     )
 
     event_id: UUID
-    # "type" on the wire; the services' outbox spells it "event_type": both are read.
+    # "type" on the wire (what the services' outbox writes); "event_type" is read too.
     event_type: str = Field(
         validation_alias=AliasChoices("type", "event_type"), serialization_alias="type"
     )

@@ -25,7 +25,7 @@ async def test_create_and_get_category(client: AsyncClient, events: EventTap) ->
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["category"] == created
-    assert message.routing_key == "catalog.category.created"
+    assert message.routing_key == "catalog.category.created.v1"
 
 
 async def test_list_categories_pages_and_filters(client: AsyncClient) -> None:

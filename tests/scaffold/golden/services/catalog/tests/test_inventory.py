@@ -25,7 +25,7 @@ async def test_create_and_get_inventory(client: AsyncClient, events: EventTap) -
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["inventory"] == created
-    assert message.routing_key == "catalog.inventory.created"
+    assert message.routing_key == "catalog.inventory.created.v1"
 
 
 async def test_list_inventory_list_pages_and_filters(client: AsyncClient) -> None:

@@ -25,7 +25,7 @@ async def test_create_and_get_product_category(client: AsyncClient, events: Even
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["product_category"] == created
-    assert message.routing_key == "catalog.product_category.created"
+    assert message.routing_key == "catalog.product_category.created.v1"
 
 
 async def test_list_product_categories_pages_and_filters(client: AsyncClient) -> None:

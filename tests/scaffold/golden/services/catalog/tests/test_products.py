@@ -25,7 +25,7 @@ async def test_create_and_get_product(client: AsyncClient, events: EventTap) -> 
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["product"] == created
-    assert message.routing_key == "catalog.product.created"
+    assert message.routing_key == "catalog.product.created.v1"
 
 
 async def test_list_products_pages_and_filters(client: AsyncClient) -> None:

@@ -25,7 +25,7 @@ async def test_create_and_get_notification(client: AsyncClient, events: EventTap
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["notification"] == created
-    assert message.routing_key == "notifications.notification.created"
+    assert message.routing_key == "notifications.notification.created.v1"
 
 
 async def test_list_notifications_pages_and_filters(client: AsyncClient) -> None:

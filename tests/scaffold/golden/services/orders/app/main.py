@@ -32,6 +32,7 @@ from app.core.tracing import (
 from app.events.broker import Broker
 from app.events.relay import OutboxRelay
 from app.lifespan import running_components
+from app.saga.routes import saga_router
 
 DESCRIPTION = (
     "Creates and manages orders and their shipments; emits events when an order "
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(saga_router)
     return app
 
 

@@ -26,8 +26,10 @@ async def test_create_and_get_order(client: AsyncClient, events: EventTap) -> No
     message = await events.next("OrderCreated", aggregate_id=key)
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
-    assert envelope["payload"]["order"] == created
-    assert message.routing_key == "orders.order.created"
+    # The contract event (shared contracts package): its envelope and camelCase payload.
+    assert (envelope["type"], envelope["version"]) == ("OrderCreated", 1)
+    assert envelope["payload"]["orderId"] == created["id"]
+    assert message.routing_key == "orders.order.created.v1"
 
 
 async def test_list_orders_pages_and_filters(client: AsyncClient) -> None:
@@ -86,7 +88,7 @@ async def test_change_order_status(client: AsyncClient, events: EventTap) -> Non
     assert message.correlation_id == "test-status"
     payload = json.loads(message.body)["payload"]
     assert (payload["previous_status"], payload["status"]) == (current, target)
-    assert message.routing_key == "orders.order.status_changed"
+    assert message.routing_key == "orders.order.status_changed.v1"
 
 
 async def test_status_change_to_the_same_order_status_is_a_conflict(client: AsyncClient) -> None:

@@ -26,7 +26,7 @@ async def test_create_and_get_payment(client: AsyncClient, events: EventTap) -> 
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["payment"] == created
-    assert message.routing_key == "payments.payment.created"
+    assert message.routing_key == "payments.payment.created.v1"
 
 
 async def test_list_payments_pages_and_filters(client: AsyncClient) -> None:
@@ -85,7 +85,7 @@ async def test_change_payment_status(client: AsyncClient, events: EventTap) -> N
     assert message.correlation_id == "test-status"
     payload = json.loads(message.body)["payload"]
     assert (payload["previous_status"], payload["status"]) == (current, target)
-    assert message.routing_key == "payments.payment.status_changed"
+    assert message.routing_key == "payments.payment.status_changed.v1"
 
 
 async def test_status_change_to_the_same_payment_status_is_a_conflict(client: AsyncClient) -> None:

@@ -25,7 +25,7 @@ async def test_create_and_get_refund(client: AsyncClient, events: EventTap) -> N
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["refund"] == created
-    assert message.routing_key == "payments.refund.created"
+    assert message.routing_key == "payments.refund.created.v1"
 
 
 async def test_list_refunds_pages_and_filters(client: AsyncClient) -> None:

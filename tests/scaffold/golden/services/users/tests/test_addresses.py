@@ -25,7 +25,7 @@ async def test_create_and_get_address(client: AsyncClient, events: EventTap) -> 
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["address"] == created
-    assert message.routing_key == "users.address.created"
+    assert message.routing_key == "users.address.created.v1"
 
 
 async def test_list_addresses_pages_and_filters(client: AsyncClient) -> None:

@@ -25,7 +25,7 @@ async def test_create_and_get_audit_log(client: AsyncClient, events: EventTap) -
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["audit_log"] == created
-    assert message.routing_key == "users.audit_log.created"
+    assert message.routing_key == "users.audit_log.created.v1"
 
 
 async def test_list_audit_log_list_pages_and_filters(client: AsyncClient) -> None:

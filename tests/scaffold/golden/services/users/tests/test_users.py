@@ -25,7 +25,7 @@ async def test_create_and_get_user(client: AsyncClient, events: EventTap) -> Non
     assert message.correlation_id == "test-create"
     envelope = json.loads(message.body)
     assert envelope["payload"]["user"] == created
-    assert message.routing_key == "users.user.created"
+    assert message.routing_key == "users.user.created.v1"
 
 
 async def test_list_users_pages_and_filters(client: AsyncClient) -> None:

@@ -40,6 +40,9 @@ class OutboxEvent(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[UUID] = mapped_column(Uuid, default=uuid4)
     event_type: Mapped[str] = mapped_column(String(200))
+    # The schema version of the payload (a contract event's ``version``; the routing key
+    # ends in ``.v<version>``): readers refuse a version newer than the one they know.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     routing_key: Mapped[str] = mapped_column(String(255))
     aggregate_type: Mapped[str] = mapped_column(String(100))
     aggregate_id: Mapped[str] = mapped_column(String(255))
@@ -54,13 +57,17 @@ class OutboxEvent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     def envelope(self) -> dict[str, Any]:
-        """The message body consumers receive."""
+        """The message body consumers receive: the contracts' envelope (EventEnvelope), with
+        the event's fields in ``payload`` and the trace context of the request that wrote it.
+        """
         return {
             "event_id": str(self.event_id),
-            "event_type": self.event_type,
+            "type": self.event_type,
+            "version": self.version,
             "occurred_at": self.created_at.isoformat(),
-            "source": "notifications",
             "correlation_id": self.correlation_id,
+            "traceparent": (self.headers or {}).get("traceparent"),
+            "source": "notifications",
             "aggregate_type": self.aggregate_type,
             "aggregate_id": self.aggregate_id,
             "payload": self.payload,
@@ -75,11 +82,13 @@ def record_event(
     aggregate_type: str,
     aggregate_id: str,
     payload: dict[str, Any],
+    version: int = 1,
 ) -> OutboxEvent:
     """Add an event to the session's transaction; it is published only after commit."""
     event = OutboxEvent(
         event_id=uuid4(),
         event_type=event_type,
+        version=version,
         routing_key=routing_key,
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,

@@ -64,7 +64,9 @@ class Repository(Generic[ModelT]):
         record_event(
             self.session,
             event_type=event_type,
-            routing_key=f"{self.routing_prefix}.{action}",
+            version=1,
+            # Named like the contracts' keys: <service>.<aggregate>.<action>.v<version>
+            routing_key=f"{self.routing_prefix}.{action}.v1",
             aggregate_type=self.aggregate_type,
             aggregate_id=self.key_of(entity),
             payload={**extra, self.aggregate_type: state},

@@ -58,6 +58,7 @@ class SagaDefinition:
         record_event(
             session,
             event_type=event.event_type,
+            version=event.version,
             routing_key=event.routing_key,
             aggregate_type=event.aggregate_type,
             aggregate_id=str(saga_id),

@@ -18,6 +18,7 @@ def record_contract_event(session: AsyncSession, event: BaseEvent) -> OutboxEven
     return record_event(
         session,
         event_type=event.event_type,
+        version=event.version,
         routing_key=event.routing_key,
         aggregate_type=event.aggregate_type,
         aggregate_id=event.aggregate_id(),
@@ -130,7 +131,10 @@ def contract_events(entity: object, action: str, status: str | None = None) -> l
     """The contract events a change announces by itself: the snapshot event when an
     aggregate is created, and on a status change the event of the new value when the
     model alone holds its fields. Events that need more (another row's id) are recorded,
-    with their builder above, by the code that has those values."""
+    with their builder above, by the code that has those values:
+    OrderPaid needs payment_id, amount (payments row).
+    OrderShipped needs shipment_id, tracking_number, estimated_delivery (shipments row).
+    """
     if isinstance(entity, Order):
         if action == "created" or (action == "status_changed" and status == "created"):
             return [order_created(entity)]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Base
 from app.events.outbox import record_event
+from app.events.published import contract_events, record_contract_event
 
 ModelT = TypeVar("ModelT", bound=Base)
 
@@ -59,12 +60,24 @@ class Repository(Generic[ModelT]):
         return entity
 
     def record(self, entity: ModelT, event_type: str, action: str, **extra: Any) -> None:
-        """Write the outbox event for a change of ``entity`` (in the same transaction)."""
+        """Write the outbox events for a change of ``entity`` (in the same transaction).
+
+        First the contract events the change announces (app.events.published, validated by
+        the contract models); then the service's own ``event_type`` with the entity's state,
+        unless a contract event of that name already announces the change.
+        """
+        announced = contract_events(entity, action, extra.get("status"))
+        for event in announced:
+            record_contract_event(self.session, event)
+        if any(event.event_type == event_type for event in announced):
+            return
         state = self.read_schema.model_validate(entity).model_dump(mode="json")
         record_event(
             self.session,
             event_type=event_type,
-            routing_key=f"{self.routing_prefix}.{action}",
+            version=1,
+            # Named like the contracts' keys: <service>.<aggregate>.<action>.v<version>
+            routing_key=f"{self.routing_prefix}.{action}.v1",
             aggregate_type=self.aggregate_type,
             aggregate_id=self.key_of(entity),
             payload={**extra, self.aggregate_type: state},

@@ -216,10 +216,14 @@ async def list_sagas(
     *,
     status: str | None = None,
     saga: str | None = None,
+    saga_id: UUID | None = None,
     limit: int = 100,
 ) -> list[SagaView]:
-    """The read API: sagas, newest first, each with its history in order."""
+    """The read API (also over HTTP: app.saga.routes): sagas, newest first, each with its
+    history in order."""
     statement = select(SagaInstance).order_by(SagaInstance.started_at.desc()).limit(limit)
+    if saga_id is not None:
+        statement = statement.where(SagaInstance.saga_id == saga_id)
     if status:
         statement = statement.where(SagaInstance.status == status)
     if saga:
@@ -278,7 +282,8 @@ async def _main(argv: list[str]) -> int:
                 session,
                 status=getattr(args, "status", None),
                 saga=getattr(args, "saga", None),
-                limit=10_000 if args.command == "show" else 100,
+                saga_id=getattr(args, "saga_id", None),
+                limit=100,
             )
     finally:
         await engine.dispose()

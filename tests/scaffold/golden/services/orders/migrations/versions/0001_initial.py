@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("routing_key", sa.String(length=255), nullable=False),
         sa.Column("aggregate_type", sa.String(length=100), nullable=False),
         sa.Column("aggregate_id", sa.String(length=255), nullable=False),

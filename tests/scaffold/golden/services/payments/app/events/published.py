@@ -17,6 +17,7 @@ def record_contract_event(session: AsyncSession, event: BaseEvent) -> OutboxEven
     return record_event(
         session,
         event_type=event.event_type,
+        version=event.version,
         routing_key=event.routing_key,
         aggregate_type=event.aggregate_type,
         aggregate_id=event.aggregate_id(),
@@ -70,7 +71,9 @@ def contract_events(entity: object, action: str, status: str | None = None) -> l
     """The contract events a change announces by itself: the snapshot event when an
     aggregate is created, and on a status change the event of the new value when the
     model alone holds its fields. Events that need more (another row's id) are recorded,
-    with their builder above, by the code that has those values."""
+    with their builder above, by the code that has those values:
+    PaymentRefunded needs refund_id, amount (refunds row).
+    """
     if isinstance(entity, Payment):
         if action == "created" or (action == "status_changed" and status == "pending"):
             return [payment_pending(entity)]
