@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold import fragments
@@ -30,6 +30,7 @@ from reports.scaffold.pysource import (
     signature,
     wrap_text,
 )
+from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 SERVICE_TEMPLATES = TEMPLATES / "service"
@@ -56,14 +57,7 @@ _FRAGMENTS = (
 
 
 def _environment(root: Path = SERVICE_TEMPLATES) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(root),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # the output is code; every name is made safe by naming/pysource
-    )
+    env = code_templates(root)
     env.globals.update(_GLOBALS)
     env.globals.update({name: getattr(fragments, name) for name in _FRAGMENTS})
     env.filters["comment"] = comment_text
@@ -103,10 +97,7 @@ def render_service(bp: ServiceBlueprint, root: Path) -> list[Path]:
         template = env.get_template(relative)
         for target, extra in _expansions(relative[: -len(".j2")], bp):
             text = template.render(**context, **extra)
-            path = root / target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+            written.append(write_generated(root / target, text))
     return written
 
 

@@ -10,11 +10,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.compose.topology import plan_topology
 from reports.scaffold.gateway import GatewaySettings
+from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 # WORKDIR of the service skeleton's Dockerfile, where the source is mounted for hot reload
@@ -91,9 +92,7 @@ def gateway_environment(gateway: GatewaySettings) -> dict[str, str]:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)
+    env = code_templates(TEMPLATES)
     env.filters["q"] = lambda value: json.dumps(str(value))  # a YAML double-quoted string
     env.filters["var"] = lambda name: "${" + str(name) + "}"
     return env
@@ -118,9 +117,6 @@ def render_compose(analysis: Analysis, out_dir: Path, *,
     written: list[Path] = []
     for template in sorted(TEMPLATES.rglob("*.j2")):
         relative = template.relative_to(TEMPLATES)
-        target = out_dir / relative.with_suffix("")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(env.get_template(relative.as_posix()).render(context),
-                          encoding="utf-8")
-        written.append(target)
+        written.append(write_generated(out_dir / relative.with_suffix(""),
+                                       env.get_template(relative.as_posix()).render(context)))
     return written

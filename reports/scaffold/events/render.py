@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import (
@@ -35,6 +35,7 @@ from reports.scaffold.pysource import (
     signature,
     wrap_text,
 )
+from reports.scaffold.templating import code_templates, write_generated
 
 from .catalog import ConsumerSpec, EventCatalog, EventField, EventSpec, build_catalog
 
@@ -137,9 +138,7 @@ def render_events(analysis: Analysis, out_dir: Path, catalog: EventCatalog | Non
     written: list[Path] = []
 
     def write(path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        written.append(write_generated(path, text))
 
     base = {"cat": catalog, "source_path": analysis.source.path}
     contracts = out_dir / "contracts"
@@ -205,9 +204,7 @@ def render_events(analysis: Analysis, out_dir: Path, catalog: EventCatalog | Non
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)  # the output is code and Markdown, made safe below
+    env = code_templates(TEMPLATES)
     env.globals.update({
         "py_str": py_str, "docstring": docstring, "long_str": long_str, "wrap": wrap_text,
         "signature": signature, "call": call, "field_line": _field_line, "items_line": _items_line,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.gateway.routing import GatewayPlan, plan_gateway
 from reports.scaffold.gateway.settings import GatewaySettings
+from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 MODULES_FILE = Path("modules.d") / "lua.conf"
@@ -77,10 +78,7 @@ def lua_config(plan: GatewayPlan, settings: GatewaySettings) -> dict[str, object
 
 
 def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
+    return code_templates(TEMPLATES)
 
 
 def render_gateway(analysis: Analysis, out_dir: Path, *,
@@ -121,18 +119,13 @@ def render_gateway(analysis: Analysis, out_dir: Path, *,
                 context)
         else:
             content = template.read_text(encoding="utf-8")
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-        written.append(target)
+        written.append(write_generated(root / relative, content))
 
     # A modules file left from an earlier Debian-mode run would break OpenResty.
     stale = root / MODULES_FILE
     if not settings.nginx_modules and stale.exists():
         stale.unlink()
     if settings.jwt_public_key_pem is not None:
-        key = root / settings.jwt_public_key_file
-        key.parent.mkdir(parents=True, exist_ok=True)
-        key.write_text(settings.jwt_public_key_pem, encoding="utf-8")
-        written.append(key)
+        written.append(write_generated(root / settings.jwt_public_key_file,
+                                       settings.jwt_public_key_pem))
     return written

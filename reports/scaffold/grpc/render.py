@@ -15,10 +15,9 @@ from collections.abc import Callable
 from importlib import metadata, resources
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from analyzer.errors import StranglerError
 from analyzer.model.analysis import Analysis
+from reports.scaffold.templating import code_templates, write_generated
 
 from .contract import GrpcService, RpcMethod, camel, plan_grpc, singular
 
@@ -41,18 +40,14 @@ def render_grpc(analysis: Analysis, out_dir: Path) -> list[Path]:
     plan = plan_grpc(analysis)
     if not plan.services:
         return []
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)
+    env = code_templates(TEMPLATES)
     env.globals["role_origin"] = _origin
     written: list[Path] = []
 
     def write(path: Path, text: str, *, keep_existing: bool = False) -> None:
         if keep_existing and path.exists():
             return  # a package docstring another generator may have written first
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        written.append(write_generated(path, text))
 
     versions: dict[str, str] = {}
     for svc in plan.services:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analyzer.errors import InputError
 from analyzer.model.analysis import Analysis
 from reports.scaffold.compose.topology import plan_topology
 from reports.scaffold.gateway import DEBIAN_LUA_MODULES, GatewaySettings, render_gateway
+from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 MANIFEST = Path("local") / "system.json"
@@ -128,9 +128,7 @@ def render_local_run(analysis: Analysis, out_dir: Path, *,
                      gateway: GatewaySettings | None = None) -> list[Path]:
     """Write the files that run the system without Docker; return them."""
     manifest = plan_manifest(analysis, gateway)
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)
+    env = code_templates(TEMPLATES)
     context = {
         "services": [_template_view(s) for s in manifest.services],
         "host": LOCAL_HOST,
@@ -140,10 +138,7 @@ def render_local_run(analysis: Analysis, out_dir: Path, *,
     written: list[Path] = []
 
     def write(relative: Path, text: str) -> None:
-        target = out_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
+        written.append(write_generated(out_dir / relative, text))
 
     for template in sorted(TEMPLATES.rglob("*.j2")):
         relative = template.relative_to(TEMPLATES)

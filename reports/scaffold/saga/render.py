@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from analyzer.model.analysis import Analysis
 from reports.mermaid import mermaid_text
@@ -29,6 +29,7 @@ from reports.scaffold.pysource import (
     py_str,
     wrap_text,
 )
+from reports.scaffold.templating import code_templates, write_generated
 
 from .plan import OUTCOMES, SagaParticipation, SagaPlan, SagaSystem, plan_sagas
 
@@ -83,9 +84,7 @@ def render_sagas(analysis: Analysis, out_dir: Path, system: SagaSystem,
     written: list[Path] = []
 
     def write(path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        written.append(write_generated(path, text))
 
     notifiers = {c.service for c in catalog.consumers if c.handler == "notify"}
     for part in system.participants.values():
@@ -109,9 +108,7 @@ def render_sagas(analysis: Analysis, out_dir: Path, system: SagaSystem,
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)  # code and Markdown; names made safe by the helpers
+    env = code_templates(TEMPLATES)
     env.globals.update({"py_str": py_str, "docstring": docstring, "call": call,
                         "wrap": wrap_text, "tuple_of": _tuple_of, "const": _const,
                         "diagram": event_flow})

@@ -11,11 +11,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from analyzer.model.analysis import Analysis, Dependency
 from reports.scaffold.blueprint import ServiceBlueprint, build_blueprints
 from reports.scaffold.compose.render import IMAGES
+from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 SERVICE_TEMPLATES = TEMPLATES / "services" / "{service}"
@@ -50,9 +51,7 @@ class TraceWalk:
 
 
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                       autoescape=False)
+    return code_templates(TEMPLATES)
 
 
 def _score(dep: Dependency) -> tuple[int, int, str, str]:
@@ -118,16 +117,12 @@ def render_tracing(analysis: Analysis, out_dir: Path) -> list[Path]:
             text = env.get_template(relative).render(
                 # the slug is DNS-safe: fine in a docstring; json quotes it as Python
                 service=bp.slug, service_literal=json.dumps(bp.slug))
-            target = (out_dir / "services" / bp.slug
-                      / template.relative_to(SERVICE_TEMPLATES).with_suffix(""))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
+            written.append(write_generated(
+                out_dir / "services" / bp.slug
+                / template.relative_to(SERVICE_TEMPLATES).with_suffix(""), text))
     walk = plan_walk(analysis, blueprints)
-    guide = out_dir / "docs" / "tracing.md"
-    guide.parent.mkdir(parents=True, exist_ok=True)
-    guide.write_text(env.get_template("docs/tracing.md.j2").render(
+    written.append(write_generated(out_dir / "docs" / "tracing.md", env.get_template(
+        "docs/tracing.md.j2").render(
         walk=walk, rows=trace_rows(walk), blueprints=blueprints, jaeger_image=IMAGES["jaeger"],
-        source=analysis.source.path), encoding="utf-8")
-    written.append(guide)
+        source=analysis.source.path)))
     return written
