@@ -31,6 +31,12 @@ from reports.scaffold.blueprint import (
 )
 from reports.scaffold.compose import plan_topology, render_compose
 from reports.scaffold.events import attach_events, plan_events, render_events
+from reports.scaffold.events.evidence import (
+    attach_evidence,
+    evidence_consumers,
+    plan_evidence,
+    render_evidence,
+)
 from reports.scaffold.gateway import GatewaySettings, render_gateway
 from reports.scaffold.grpc import grpc_requirements, render_grpc
 from reports.scaffold.grpc.render import stub_versions
@@ -72,13 +78,17 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
     # Extension point: planners of further lifespan components go here (module docstring).
     events = plan_events(analysis)
     sagas = plan_sagas(analysis, events)
-    attach_events(events, blueprints, consuming=saga_consumers(sagas))
+    evidence = plan_evidence(events)
+    consuming = saga_consumers(sagas) | evidence_consumers(evidence)
+    attach_events(events, blueprints, consuming=consuming)
     attach_sagas(sagas, blueprints)
+    attach_evidence(evidence, blueprints)
     for bp in blueprints:
         written += render_service(bp, out_dir / "services" / bp.slug)
     written += render_tracing(analysis, out_dir)
-    written += render_events(analysis, out_dir, events, consuming=saga_consumers(sagas))
+    written += render_events(analysis, out_dir, events, consuming=consuming)
     written += render_sagas(analysis, out_dir, sagas, events)
+    written += render_evidence(evidence, events, out_dir, saga_consumers(sagas))
     if platform_error is None:
         written += render_gateway(analysis, out_dir, settings=gateway)
         written += render_compose(analysis, out_dir, gateway=gateway)

@@ -435,6 +435,8 @@ def repository_imports(bp: ServiceBlueprint, e: EntitySpec) -> str:
     if e.status is not None and e.status.enum is not None:
         imports.add("app.models", e.status.enum.class_name, transitions_name(e))
         imports.add("app.repositories.base", "TransitionNotAllowed")
+        if e.class_name in bp.evidenced:
+            imports.add("app.events.evidence", bp.evidenced[e.class_name])
     _key_type_imports(imports, e)
     return imports.render()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -87,6 +88,26 @@ class EventQueue:
 
     def close(self, *, delete_exchange: bool = False) -> None:
         asyncio.run(_delete(self.name, self.exchange if delete_exchange else None))
+
+
+def delete_queues(prefix: str, exchange: str | None = None) -> None:
+    """Delete every queue whose name starts with ``prefix`` (the services' consumers, retry
+    and dead-letter queues a test's ``EVENTS_QUEUE`` names), and ``exchange``."""
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True,
+                            text=True, timeout=60)
+    names = [line.strip() for line in listed.stdout.splitlines()
+             if line.strip().startswith(prefix)]
+    asyncio.run(_delete_all(names, exchange))
+
+
+async def _delete_all(queues: list[str], exchange: str | None) -> None:
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        if exchange:
+            await channel.exchange_delete(exchange)
 
 
 def free_port() -> int:

@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
 from scaffold_processes import (
     ServiceProcess,
@@ -621,3 +622,119 @@ def test_a_consumer_that_does_not_notify_keeps_a_projection(
     finally:
         consumer.stop()
         drop_database(database)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+async def _bind_capture(exchange: str, queue: str, routing_keys: list[str]) -> None:
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        topic = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC,
+                                               durable=True)
+        declared = await channel.declare_queue(queue, durable=False, auto_delete=False)
+        for key in routing_keys:
+            await declared.bind(topic, key)
+
+
+def _consumer_queues(base: str) -> tuple[str, ...]:
+    """The queues a generated service declares under ``EVENTS_QUEUE=base`` (default retry)."""
+    names = [f"{base}.evidence", f"{base}.saga.checkout", f"{base}.saga-tracker.checkout"]
+    return tuple(q for name in names for q in (name, f"{name}.dead", f"{name}.retry.2000ms"))
+
+
+def test_order_paid_and_shipped_carry_their_evidence_once_whichever_comes_last(
+        system: System, exchange: str) -> None:
+    """OrderPaid needs the payments row (another service), OrderShipped the shipments row
+    (the orders service's own): each is published once the order's status and its evidence
+    are both known, in either order, and only once."""
+    tag = uuid.uuid4().hex[:8]
+    capture = f"events-test-capture-{tag}"
+    asyncio.run(_bind_capture(exchange, capture, ["orders.order.*.v1"]))
+    common = {"PYTHONPATH": system.pythonpath, "BROKER_RECONNECT_MAX_DELAY": "0.5"}
+    orders = ServiceProcess(system.service("orders"), exchange,
+                            extra_env={**common, "EVENTS_QUEUE": f"events-test-o-{tag}"})
+    payments = ServiceProcess(system.service("payments"), exchange,
+                              extra_env={**common, "EVENTS_QUEUE": f"events-test-p-{tag}"})
+    def post(service: ServiceProcess, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(f"{service.url}{path}", json=body, timeout=10)
+        assert response.status_code in (200, 201), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def new_order(user_id: int) -> int:
+        return int(post(orders, "/api/orders", {
+            "user_id": user_id, "status": "created", "total": "30.00", "currency": "EUR",
+            "shipping_address_id": 5, "items": [{"product_id": 1, "product_name": "Tea",
+                                                 "quantity": 2, "unit_price": "15.00"}],
+        })["id"])
+
+    def pay(order_id: int, amount: str) -> int:
+        return int(post(payments, "/api/payments", {
+            "order_id": order_id, "amount": amount, "currency": "EUR", "status": "pending",
+            "card_last4": "4242", "transaction_id": f"tx-{uuid.uuid4().hex[:12]}",
+        })["id"])
+
+    def ship(order_id: int) -> int:
+        return int(post(orders, "/api/orders/shipments", {
+            "order_id": order_id, "address_id": 5, "carrier": "DHL",
+            "tracking_number": f"TRK-{order_id}", "status": "pending",
+            "estimated_delivery": "2026-12-24",
+        })["id"])
+
+    def set_status(order_id: int, value: str) -> None:
+        post(orders, f"/api/orders/{order_id}/status", {"status": value})
+
+    seen: list[dict[str, Any]] = []
+
+    def announced(event_type: str, order_id: int) -> list[dict[str, Any]]:
+        seen.extend(body for _, body in asyncio.run(_take(capture)))
+        return [b["payload"] for b in seen
+                if b.get("type") == event_type and b["payload"]["orderId"] == order_id]
+
+    try:
+        start_all([orders, payments])
+        assert orders.wait_for_ready(200).status_code == 200
+
+        # The payment first, then the status.
+        early = new_order(11)
+        payment = pay(early, "30.00")
+        time.sleep(1.0)
+        assert announced("OrderPaid", early) == []  # evidence alone publishes nothing
+        set_status(early, "paid")
+        paid = wait_until(lambda: announced("OrderPaid", early), what="OrderPaid (status last)")
+        assert paid == [{"orderId": early, "userId": 11, "paymentId": payment,
+                         "amount": "30.00"}]
+
+        # The status first, then the payment; a second payment afterwards changes nothing.
+        late = new_order(12)
+        set_status(late, "paid")
+        time.sleep(1.0)
+        assert announced("OrderPaid", late) == []  # the status alone publishes nothing
+        payment = pay(late, "30.00")
+        paid = wait_until(lambda: announced("OrderPaid", late), what="OrderPaid (evidence last)")
+        assert paid[0]["paymentId"] == payment
+        pay(late, "30.00")
+
+        # The shipments row is the orders service's own.
+        shipment = ship(early)
+        set_status(early, "shipped")
+        shipped = wait_until(lambda: announced("OrderShipped", early), what="OrderShipped")
+        assert shipped == [{"orderId": early, "userId": 11, "shipmentId": shipment,
+                            "trackingNumber": f"TRK-{early}", "estimatedDelivery": "2026-12-24"}]
+
+        time.sleep(2.0)  # time for a duplicate to show up, were there one
+        assert len(announced("OrderPaid", early)) == 1
+        assert len(announced("OrderPaid", late)) == 1
+        assert len(announced("OrderShipped", early)) == 1
+        evidence = query(orders.database, 'SELECT event_type, aggregate_id, published_at '
+                                          'IS NOT NULL FROM "orders".contract_evidence '
+                                          "ORDER BY 1, 2")
+        assert evidence == [("OrderPaid", str(early), True), ("OrderPaid", str(late), True),
+                            ("OrderShipped", str(early), True)]
+    finally:
+        orders.stop()
+        payments.stop()
+        asyncio.run(_delete(queues=(capture, *_consumer_queues(f"events-test-o-{tag}"),
+                                    *_consumer_queues(f"events-test-p-{tag}"))))

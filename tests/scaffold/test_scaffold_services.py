@@ -91,8 +91,10 @@ def test_tables_are_in_each_services_own_schema(running: dict[str, ServiceProces
     rows = query(running["orders"].database,
                  "SELECT table_schema, table_name FROM information_schema.tables "
                  "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")
-    # saga_*, processed_messages: its part in the checkout saga (reports/scaffold/saga)
-    assert sorted(rows) == [("orders", "alembic_version"), ("orders", "order_items"),
+    # saga_*, processed_messages: its part in the checkout saga (reports/scaffold/saga);
+    # contract_evidence: the payments and shipments rows OrderPaid and OrderShipped carry
+    assert sorted(rows) == [("orders", "alembic_version"), ("orders", "contract_evidence"),
+                            ("orders", "order_items"),
                             ("orders", "orders"), ("orders", "outbox_events"),
                             ("orders", "processed_messages"), ("orders", "saga_history"),
                             ("orders", "saga_instances"), ("orders", "saga_ledger"),

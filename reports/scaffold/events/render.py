@@ -52,6 +52,10 @@ DERIVATION_RULES = [
     "Any other value takes the key and required business columns of its evidence: the table "
     "with a foreign key to the aggregate whose name comes from the value's verb "
     "(paid → pay → payments, shipped → ship → shipments).",
+    "Such an event is published by the aggregate's service once both are known, whichever "
+    "comes last, and once per aggregate: the status, changed there, and the evidence row, "
+    "heard through the evidence table's snapshot event (`PaymentPending` carries "
+    "`paymentId`, `orderId`, `amount`).",
     "Columns naming card data or credentials (card, password, secret, token, hash, ...) "
     "never travel in an event.",
     "Every saga candidate with a compensation gets `<Saga>Started`, `<Saga>StepSucceeded`, "
@@ -134,7 +138,7 @@ def render_events(analysis: Analysis, out_dir: Path, catalog: EventCatalog | Non
             consumers.append(ConsumerSpec(service=name, directory=bp.slug, schema=bp.schema,
                                           handler="none", events=[], reasons=[],
                                           queue=f"{bp.slug}.events"))
-    env = _environment()
+    env = templates_environment()
     written: list[Path] = []
 
     def write(path: Path, text: str) -> None:
@@ -184,7 +188,7 @@ def render_events(analysis: Analysis, out_dir: Path, catalog: EventCatalog | Non
         events = catalog.published_by(bp.name)
         if not events:
             continue
-        entity_of = {id(e): _entity_of(bp, e) for e in events}
+        entity_of = {id(e): aggregate_entity(bp, e) for e in events}
         by_entity: dict[int, tuple[EntitySpec, list[EventSpec]]] = {}
         for event in events:
             entity = entity_of[id(event)]
@@ -203,7 +207,7 @@ def render_events(analysis: Analysis, out_dir: Path, catalog: EventCatalog | Non
 # --------------------------------------------------------------------------- layout
 
 
-def _environment() -> Environment:
+def templates_environment() -> Environment:
     env = code_templates(TEMPLATES)
     env.globals.update({
         "py_str": py_str, "docstring": docstring, "long_str": long_str, "wrap": wrap_text,
@@ -379,7 +383,7 @@ def _handler_imports(catalog: EventCatalog, consumer: ConsumerSpec) -> str:
 # --------------------------------------------------------------------------- publishers
 
 
-def _entity_of(bp: ServiceBlueprint, event: EventSpec) -> EntitySpec:
+def aggregate_entity(bp: ServiceBlueprint, event: EventSpec) -> EntitySpec:
     return next(e for e in bp.aggregates
                 if e.event_prefix.split(".")[-1] == event.aggregate_type
                 and event.routing_key.startswith(e.event_prefix + "."))
@@ -429,7 +433,7 @@ def _published_imports(catalog: EventCatalog, bp: ServiceBlueprint,
     imports = Imports()
     imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
     imports.add("app.events.outbox", "OutboxEvent", "record_event")
-    entities = {id(e): e for e in (_entity_of(bp, ev) for ev in events)}
+    entities = {id(e): e for e in (aggregate_entity(bp, ev) for ev in events)}
     imports.add("app.models", *(e.class_name for e in entities.values()))
     for event in events:
         for f in event.builder_fields:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from app.core.runtime import Runtime
+from app.events.evidence import following_evidence
 from app.saga.participant import taking_part
 
 LifespanComponent = Callable[[Runtime], AbstractAsyncContextManager[object]]
@@ -19,6 +20,8 @@ LifespanComponent = Callable[[Runtime], AbstractAsyncContextManager[object]]
 COMPONENTS: tuple[LifespanComponent, ...] = (
     # its part in the sagas (choreography): steps of checkout; tracks checkout
     taking_part,
+    # publishes OrderPaid, OrderShipped once the status and the evidence are both known
+    following_evidence,
 )
 
 

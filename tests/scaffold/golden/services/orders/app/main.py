@@ -3,7 +3,8 @@
 The lifespan creates the async engine (its SQL traced), connects to RabbitMQ, starts the
 outbox relay, opens the gRPC channels to the services it calls and enters the components
 of app.lifespan (its part in the sagas (choreography): steps of checkout; tracks
-checkout); on shutdown it leaves them, stops the rest in reverse order and exports the
+checkout; publishes OrderPaid, OrderShipped once the status and the evidence are both
+known); on shutdown it leaves them, stops the rest in reverse order and exports the
 spans still buffered.
 """
 

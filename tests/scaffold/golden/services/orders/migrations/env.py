@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+import app.events.evidence  # noqa: F401  (registers its tables)
 import app.events.inbox  # noqa: F401  (registers its tables)
 import app.events.outbox  # noqa: F401  (registers the outbox table)
 import app.models  # noqa: F401  (registers the domain tables)

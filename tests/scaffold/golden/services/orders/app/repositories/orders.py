@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from app.events.evidence import publish_evidenced_order
 from app.models import ORDER_TRANSITIONS, Order, OrderItem, OrderStatus
 from app.repositories.base import Repository, TransitionNotAllowed
 from app.schemas import OrderCreate, OrderQuery, OrderRead, OrderUpdate
@@ -46,4 +47,5 @@ class OrderRepository(Repository[Order]):
             previous_status=previous.value,
             status=status.value,
         )
+        await publish_evidenced_order(self.session, entity)
         return entity
