@@ -30,6 +30,7 @@ from reports.scaffold.blueprint import (
     place_services,
 )
 from reports.scaffold.compose import plan_topology, render_compose
+from reports.scaffold.data import render_data_migration
 from reports.scaffold.events import attach_events, plan_events, render_events
 from reports.scaffold.events.evidence import (
     attach_evidence,
@@ -89,6 +90,7 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
     written += render_events(analysis, out_dir, events, consuming=consuming)
     written += render_sagas(analysis, out_dir, sagas, events)
     written += render_evidence(evidence, events, out_dir, saga_consumers(sagas))
+    written += render_data_migration(blueprints, out_dir)
     if platform_error is None:
         written += render_gateway(analysis, out_dir, settings=gateway)
         written += render_compose(analysis, out_dir, gateway=gateway)

@@ -233,3 +233,21 @@ def test_identifier_is_short_and_stable() -> None:
     assert len(long_name) <= 40 and long_name == identifier(LONG + "_and_more", max_length=40)
     assert long_name != identifier(LONG + "_and_less", max_length=40)
     assert identifier("class") == "class_" and identifier("9lives") == "field_9lives"
+
+
+def test_data_migration_copies_parents_before_the_rows_that_reference_them(
+        shop: dict[str, ServiceBlueprint], hostile: list[ServiceBlueprint]) -> None:
+    from reports.scaffold.data import copy_order
+
+    orders = [e.table for e in copy_order(shop["orders"])]
+    assert orders.index("orders") < orders.index("order_items")
+    assert orders.index("orders") < orders.index("shipments")
+    users = [e.table for e in copy_order(shop["users"])]
+    assert users.index("users") < users.index("addresses")
+    for bp in [*shop.values(), *hostile]:
+        ordered = copy_order(bp)
+        assert sorted(e.table for e in ordered) == sorted(e.table for e in bp.entities)
+        for position, entity in enumerate(ordered):
+            for f in entity.fields:
+                if f.target is not None and not f.use_alter and f.target[0] is not entity:
+                    assert ordered.index(f.target[0]) < position, (bp.name, entity.table)
