@@ -151,9 +151,13 @@ def scaffold(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path(
         "strangler-services"
     ),
+    source: Annotated[Path | None, typer.Option(
+        help="The monolith's directory, whose code moves into the services' legacy/ "
+             "(default: PATH when it is a directory).")] = None,
 ) -> None:
     """Write the system for the proposed services into OUT: a FastAPI project per service
-    (OUT/services/), the nginx+Lua gateway, gRPC contracts, docker-compose, tracing and a
+    (OUT/services/) with the monolith's code moved into its legacy/, the nginx+Lua gateway,
+    gRPC contracts, docker-compose, tracing, data migration scripts, MIGRATION_TODO.md and a
     Procfile / `strangler run` setup for running it without Docker."""
     from reports.scaffold import scaffold as write_system
 
@@ -162,7 +166,8 @@ def scaffold(
     except StranglerError as exc:
         raise _fail(exc) from exc
     warnings: list[str] = []
-    written = write_system(analysis, out, warnings=warnings)
+    source_root = source or (path if path.is_dir() else None)
+    written = write_system(analysis, out, warnings=warnings, source_root=source_root)
     for top in sorted({p.relative_to(out).parts[:2] if p.relative_to(out).parts[0] == "services"
                        else p.relative_to(out).parts[:1] for p in written}):
         typer.echo(f"wrote {out.joinpath(*top)}")

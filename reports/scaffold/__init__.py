@@ -41,14 +41,16 @@ from reports.scaffold.events.evidence import (
 from reports.scaffold.gateway import GatewaySettings, render_gateway
 from reports.scaffold.grpc import grpc_requirements, render_grpc
 from reports.scaffold.grpc.render import stub_versions
+from reports.scaffold.move import Move, move_code
 from reports.scaffold.render import render_service, render_system_readme
 from reports.scaffold.runner import render_local_run
 from reports.scaffold.saga import attach_sagas, plan_sagas, render_sagas, saga_consumers
+from reports.scaffold.todo import render_migration_todo
 from reports.scaffold.tracing import TRACING_REQUIREMENTS, render_tracing
 
 
 def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | None = None,
-             warnings: list[str] | None = None) -> list[Path]:
+             warnings: list[str] | None = None, source_root: Path | None = None) -> list[Path]:
     """Write the whole system for ``analysis`` into ``out_dir``; return the files written.
 
     ``gateway``: the gateway's settings, shared by the gateway, docker-compose and the
@@ -56,6 +58,10 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
     by a gateway (a service name or prefix nginx cannot carry), the services, their gRPC
     code and tracing are still written, the platform is not, and the reason is appended to
     ``warnings`` and to the README.
+
+    ``source_root``: the monolith's directory. With it, its code is moved into each
+    service's ``legacy/`` (``reports.scaffold.move``); ``MIGRATION_TODO.md`` lists, with the
+    monolith's file:line, what is left to do either way.
     """
     gateway = gateway or GatewaySettings()
     warnings = warnings if warnings is not None else []
@@ -91,10 +97,17 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
     written += render_sagas(analysis, out_dir, sagas, events)
     written += render_evidence(evidence, events, out_dir, saga_consumers(sagas))
     written += render_data_migration(blueprints, out_dir)
+    move = Move({}, ["no source directory given"])
+    if source_root is not None:
+        move, moved = move_code(analysis, blueprints, out_dir, source_root=source_root)
+        written += moved
+        warnings += [f"code move: {note}" for note in move.notes]
     if platform_error is None:
         written += render_gateway(analysis, out_dir, settings=gateway)
         written += render_compose(analysis, out_dir, gateway=gateway)
         written += render_local_run(analysis, out_dir, gateway=gateway)
+    written.append(render_migration_todo(analysis, blueprints, events, written, out_dir,
+                                         move))
     written.append(render_system_readme(analysis, blueprints, out_dir, gateway=gateway,
                                         warnings=warnings,
                                         platform=platform_error is None))

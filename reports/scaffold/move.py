@@ -1,0 +1,318 @@
+"""Move the monolith's code into its services: ``services/<name>/legacy/``.
+
+For every service, libcst copies the monolith's modules that hold code the analysis
+assigned to it, keeping in each module only that service's classes and functions (a
+module the service owns whole stays whole) together with the module-level statements
+(imports, constants, routers), and the shared kernel (the units every service uses) whole.
+Imports of code that now lives in another service are cut; every cut import and every use
+of a cut name is recorded with the monolith's file and line (``MIGRATION_TODO.md`` lists
+them): that is where a call crosses a service boundary now and must become a call of the
+generated client, an event or a saga step.
+
+The monolith is only parsed, never imported or run, and nothing is written inside it.
+Files keep the monolith's package layout (``legacy/shop/services/orders.py``), so the moved
+code's own imports stay valid within the service; it is not wired into the service's app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import libcst as cst
+from libcst.metadata import (
+    ImportAssignment,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    ScopeProvider,
+)
+
+from analyzer.model.analysis import Analysis
+from reports.scaffold.blueprint import ServiceBlueprint
+from reports.scaffold.templating import write_generated
+
+KERNEL = "(shared kernel)"
+LEGACY = "legacy"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A reference to another service's code the move removed."""
+
+    path: str  # the monolith's file, relative to its root
+    line: int
+    name: str  # the qualified name referenced
+    owner: str  # the service that has it now
+    kind: str  # "import" or "use"
+    context: str = ""  # the definition the use is in
+
+
+@dataclass
+class MovedService:
+    service: str
+    directory: str
+    files: list[str] = field(default_factory=list)  # monolith paths copied
+    definitions: list[str] = field(default_factory=list)  # qualified names kept
+    cuts: list[Cut] = field(default_factory=list)
+
+
+@dataclass
+class Move:
+    services: dict[str, MovedService]
+    notes: list[str]
+
+
+class Ownership:
+    """Which service has a qualified name after the split, or the shared kernel (every
+    service gets a copy of it), or None (not assigned: stays where it is)."""
+
+    def __init__(self, analysis: Analysis, modules: set[str]) -> None:
+        self.known = modules
+        self.symbols: dict[str, str] = {}
+        self.modules: dict[str, str] = {}
+        for context in analysis.services:
+            for symbol in context.symbols:
+                self.symbols[symbol] = context.name
+            for module in context.modules:
+                self.modules[module] = context.name
+        for unit in analysis.shared_kernel:
+            target = self.modules if unit.symbol in modules else self.symbols
+            target[unit.symbol] = KERNEL
+
+    def owner(self, qualified: str) -> str | None:
+        """The nearest enclosing definition or module that is assigned decides: a name
+        is owned by its own assignment, else by the module that defines it."""
+        name = qualified
+        while name:
+            if name in self.symbols:
+                return self.symbols[name]
+            if name in self.known:
+                return self.modules.get(name)
+            name = name.rpartition(".")[0]
+        return None
+
+
+def _module_name(relative: PurePosixPath) -> str:
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+class _Pruner(cst.CSTTransformer):
+    """Keeps one service's definitions of one module and cuts imports of other services'
+    code, recording each cut with its line."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: str, is_package: bool, service: str, whole: bool,
+                 ownership: Ownership, known_modules: set[str], path: str) -> None:
+        super().__init__()
+        self.module = module
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.service = service
+        self.whole = whole
+        self.ownership = ownership
+        self.known = known_modules
+        self.path = path
+        self.kept: list[str] = []
+        # (id of the import node, the name it binds) → (qualified name, owner)
+        self.cut_names: dict[tuple[int, str], tuple[str, str]] = {}
+        self.cuts: list[Cut] = []
+        self._depth = 0
+        self._definition: list[str] = []
+
+    # ------------------------------------------------------------------ helpers
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def _foreign(self, qualified: str) -> str | None:
+        """The other service owning ``qualified`` (monolith code only), else None."""
+        top = qualified.split(".")[0]
+        if not any(m == top or m.startswith(top + ".") for m in self.known):
+            return None  # not the monolith's code
+        owner = self.ownership.owner(qualified)
+        if owner in (None, self.service, KERNEL):
+            return None
+        return owner
+
+    def _absolute(self, node: cst.ImportFrom) -> str:
+        dots = len(node.relative)
+        name = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
+        if not dots:
+            return name or ""
+        base = self.package.split(".")
+        base = base[: len(base) - (dots - 1)] if dots > 1 else base
+        return ".".join([*base, name] if name else base)
+
+    # ------------------------------------------------------------------ definitions
+    def _keep_definition(self, name: str) -> bool:
+        qualified = f"{self.module}.{name}" if self.module else name
+        if self.whole:  # unless the analysis gave this one definition to another service
+            return self.ownership.symbols.get(qualified) in (None, self.service, KERNEL)
+        return self.ownership.owner(qualified) in (self.service, KERNEL)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body: list[cst.CSTNode] = []
+        for statement in updated_node.body:
+            if isinstance(statement, cst.ClassDef | cst.FunctionDef):
+                if not self._keep_definition(statement.name.value):
+                    continue
+                self.kept.append(f"{self.module}.{statement.name.value}")
+            body.append(statement)
+        return updated_node.with_changes(body=body)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._definition.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef,
+                       updated_node: cst.ClassDef) -> cst.ClassDef:
+        self._definition.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._definition.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef,
+                          updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self._definition.pop()
+        return updated_node
+
+    # ------------------------------------------------------------------ imports
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom,
+                         ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        source = self._absolute(original_node)
+        kept: list[cst.ImportAlias] = []
+        for alias in updated_node.names:
+            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+            qualified = f"{source}.{name}" if source else name
+            owner = self._foreign(qualified)
+            if owner is None:
+                kept.append(alias)
+                continue
+            local = alias.asname.name.value if alias.asname and isinstance(
+                alias.asname.name, cst.Name) else name
+            self.cut_names[(id(original_node), local)] = (qualified, owner)
+            self.cuts.append(Cut(self.path, self._line(original_node), qualified, owner,
+                                 "import", ".".join(self._definition)))
+        if not kept:
+            return cst.RemoveFromParent()
+        if len(kept) != len(updated_node.names):
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated_node.with_changes(names=kept, lpar=None, rpar=None) \
+                if len(kept) == 1 else updated_node.with_changes(names=kept)
+        return updated_node
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import,
+                     ) -> cst.Import | cst.RemovalSentinel:
+        kept: list[cst.ImportAlias] = []
+        for alias in updated_node.names:
+            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+            owner = self._foreign(name)
+            if owner is None:
+                kept.append(alias)
+                continue
+            local = alias.asname.name.value if alias.asname and isinstance(
+                alias.asname.name, cst.Name) else name
+            self.cut_names[(id(original_node), local)] = (name, owner)
+            self.cuts.append(Cut(self.path, self._line(original_node), name, owner, "import",
+                                 ".".join(self._definition)))
+        if not kept:
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=kept)
+
+
+def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
+          path: str) -> list[Cut]:
+    """Where the code still uses a cut import: libcst's scope analysis gives every access
+    of the import's binding (not a parameter, attribute or keyword of the same name); the
+    attribute chain around it names what is used (``inventory.reserve_stock``)."""
+    scopes = wrapper.resolve(ScopeProvider)
+    parents = wrapper.resolve(ParentNodeProvider)
+    positions = wrapper.resolve(PositionProvider)
+    found: list[Cut] = []
+    for scope in {s for s in scopes.values() if s is not None}:
+        for assignment in scope.assignments:
+            if not isinstance(assignment, ImportAssignment):
+                continue
+            key = (id(assignment.node), assignment.name)
+            if key not in cut:
+                continue
+            qualified, owner = cut[key]
+            for access in assignment.references:
+                node: cst.CSTNode = access.node
+                while isinstance(parents.get(node), cst.Attribute) and \
+                        parents[node].value is node:  # type: ignore[attr-defined]
+                    node = parents[node]
+                full = cst.helpers.get_full_name_for_node(node) or assignment.name
+                name = qualified + full[len(assignment.name):]
+                context: list[str] = []
+                walk: cst.CSTNode | None = node
+                while walk is not None:
+                    if isinstance(walk, cst.FunctionDef | cst.ClassDef):
+                        context.insert(0, walk.name.value)
+                    walk = parents.get(walk)
+                found.append(Cut(path, positions[node].start.line, name, owner, "use",
+                                 ".".join(context)))
+    return sorted(found, key=lambda c: (c.line, c.name))
+
+
+def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: Path, *,
+              source_root: Path) -> tuple[Move, list[Path]]:
+    """Write each service's ``legacy/`` and return what was moved and cut."""
+    root = source_root
+    notes: list[str] = []
+    moved: dict[str, MovedService] = {}
+    if not root.is_dir():
+        notes.append(f"{root} is not a directory: no code moved")
+        return Move(moved, notes), []
+    modules: dict[str, PurePosixPath] = {}
+    for path in sorted(root.rglob("*.py")):
+        relative = PurePosixPath(path.relative_to(root).as_posix())
+        modules.setdefault(_module_name(relative), relative)
+    known = set(modules)
+    ownership = Ownership(analysis, known)
+    kernel = {u.symbol for u in analysis.shared_kernel}
+    written: list[Path] = []
+    by_name = {bp.name: bp for bp in blueprints}
+    for context in analysis.services:
+        bp = by_name.get(context.name)
+        if bp is None:
+            continue
+        service = moved[context.name] = MovedService(context.name, bp.slug)
+        wanted = set(context.modules) | set(kernel)
+        wanted |= {s.rpartition(".")[0] for s in context.symbols}
+        chosen = {m for m in wanted if m in modules}
+        # Every package above a chosen module comes too: the layout must import.
+        for name in list(chosen):
+            parts = name.split(".")
+            chosen |= {".".join(parts[:i]) for i in range(1, len(parts))
+                       if ".".join(parts[:i]) in modules}
+        for name in sorted(chosen):
+            relative = modules[name]
+            text = (root / relative).read_text(encoding="utf-8")
+            try:
+                tree = cst.parse_module(text)
+            except cst.ParserSyntaxError as exc:
+                notes.append(f"{relative}:{exc.raw_line}: not moved, libcst cannot parse it")
+                continue
+            whole = name in context.modules or name in kernel
+            pruner = _Pruner(name, relative.name == "__init__.py", context.name, whole,
+                             ownership, known, relative.as_posix())
+            wrapper = MetadataWrapper(tree)
+            pruned = wrapper.visit(pruner)
+            # Lines are the monolith's: the uses are found on the original tree, and kept
+            # where the code was kept.
+            kept_defs = {k.rsplit(".", 1)[-1] for k in pruner.kept}
+            service.cuts += pruner.cuts
+            service.cuts += [c for c in _uses(wrapper, pruner.cut_names, relative.as_posix())
+                             if c.context.split(".")[0] in kept_defs or not c.context]
+            service.definitions += pruner.kept
+            service.files.append(relative.as_posix())
+            written.append(write_generated(
+                out_dir / "services" / bp.slug / LEGACY / relative, pruned.code))
+    return Move(moved, notes), written

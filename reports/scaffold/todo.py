@@ -1,0 +1,149 @@
+"""``MIGRATION_TODO.md``: what the generated system does not carry over from the monolith,
+each item with the monolith's file:line and why, per service.
+
+strangler writes the services' structure (models, repositories, REST, events, sagas, gRPC,
+data migration) from the analysis; it does not move the monolith's code yet. So every
+business operation is listed for porting, with the generated place it belongs, and every
+call that now crosses a service boundary with what it must become (the generated gRPC
+client, an event, a saga step), as are raw SQL statements over another service's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from analyzer.model.analysis import Analysis, SourceLocation
+from reports.scaffold.blueprint import ServiceBlueprint
+from reports.scaffold.events.catalog import EventCatalog
+from reports.scaffold.move import KERNEL, Move
+from reports.scaffold.pysource import markdown_code, markdown_text
+from reports.scaffold.templating import write_generated
+
+FILE = "MIGRATION_TODO.md"
+
+
+def _at(location: SourceLocation | None) -> str:
+    if location is None:
+        return "(no location)"
+    return markdown_code(f"{location.path}:{location.line}" if location.line else location.path)
+
+
+def _how(analysis: Analysis, by_name: dict[str, ServiceBlueprint], catalog: EventCatalog,
+         files: set[str], source: str, target: str, name: str = "") -> str:
+    """What a use of ``name`` (``target``'s code) in ``source`` must become."""
+    if target == KERNEL or target not in by_name:
+        return "stays local (shared kernel)"
+    models = {t.model: t.name for t in analysis.tables if t.model}
+    model = next((m for m in models if name == m or name.startswith(m + ".")), None)
+    if model is not None:
+        return (f"table {models[model]} belongs to the {target} service: read it through "
+                f"its API, or keep a local copy fed by its events")
+    last = name.rsplit(".", 1)[-1]
+    if last[:1].isupper() or last.isupper():
+        return (f"a type or value of the {target} service: use the contract's copy "
+                f"(contracts/, protos/) or keep a copy of it here")
+    slug_from, slug_to = by_name[source].slug, by_name[target].slug
+    kinds = {d.kind for d in analysis.dependencies if d.source == source and d.target == target}
+    if "sync" in kinds or not kinds:
+        client = f"services/{slug_from}/app/clients/{slug_to}_grpc.py"
+        return (f"call the {target} service through `app/clients/{slug_to}_grpc.py`"
+                if client in files else
+                f"call the {target} service's REST API (`app/clients/http.py`)")
+    consumer = next((c for c in catalog.consumers if c.service == target), None)
+    if consumer and consumer.events:
+        return (f"a side effect: record an event {target} consumes "
+                f"({', '.join(e.name for e in consumer.events[:3])})")
+    return f"a side effect: no event carries it to {target} yet (add one to contracts/)"
+
+
+def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
+                   catalog: EventCatalog, written: Collection[Path], out_dir: Path,
+                   move: Move | None = None) -> str:
+    by_name = {bp.name: bp for bp in blueprints}
+    files = {p.relative_to(out_dir).as_posix() for p in written if p.is_relative_to(out_dir)}
+    source = markdown_code(analysis.source.path)
+    moved = move is not None and bool(move.services)
+    lines = ["# Migration to-do", "",
+             f"What `strangler scaffold` did not carry over from {source}, each with the "
+             "monolith's file:line and why. Generated from the analysis: models, "
+             "repositories, REST, events, sagas, gRPC, data migration (`python -m "
+             "app.data_migration --source <monolith database URL>` in each service)."]
+    if moved:
+        lines.append("The monolith's code was moved into each service's `legacy/` (its "
+                     "definitions and the shared kernel, same package layout); imports of "
+                     "code that went to another service were cut there. The moved code is "
+                     "not wired into the service's app yet: each item below is a place it "
+                     "must be changed first.")
+    else:
+        lines.append("The monolith's code was not moved ("
+                     + "; ".join(move.notes if move and move.notes else
+                                 ["run scaffold on the monolith's directory"])
+                     + "): every operation below is to be ported by hand.")
+    lines.append("")
+    total = 0
+    for context in analysis.services:
+        bp = by_name.get(context.name)
+        if bp is None:
+            continue
+        items: list[str] = []
+        service = move.services.get(context.name) if move else None
+        if service is not None:
+            seen: set[tuple[str, int, str]] = set()
+            for cut in sorted(service.cuts, key=lambda c: (c.path, c.line, c.kind, c.name)):
+                if (cut.path, cut.line, cut.name) in seen:
+                    continue
+                seen.add((cut.path, cut.line, cut.name))
+                where = f" in `{cut.context}`" if cut.context else ""
+                what = "import cut" if cut.kind == "import" else "uses"
+                items.append(
+                    f"- [ ] {markdown_code(f'{cut.path}:{cut.line}')}{where}: {what} "
+                    f"{markdown_code(cut.name)}, now in {markdown_text(cut.owner)}: "
+                    + _how(analysis, by_name, catalog, files, context.name, cut.owner,
+                           cut.name))
+        for op in context.operations:
+            route = f" ({op.http_method} {op.route})" if op.route else ""
+            state = ("moved to `legacy/`, not mounted in the app" if service is not None
+                     else "not moved")
+            items.append(f"- [ ] {_at(op.location)} {markdown_code(op.symbol)}{route}: "
+                         f"{op.kind} {state}; the generated REST API has create/read/update/"
+                         "status routes only")
+        for dep in analysis.dependencies:
+            if dep.source != context.name or dep.target not in by_name:
+                continue
+            if service is None:
+                for site in dep.call_sites:
+                    items.append(
+                        f"- [ ] {_at(site.location)} {markdown_code(site.caller)} calls "
+                        f"{markdown_code(site.callee)} of {markdown_text(dep.target)}: "
+                        + _how(analysis, by_name, catalog, files, context.name, dep.target,
+                               site.callee))
+            for access in dep.table_sites:
+                if access.via == "raw_sql":
+                    items.append(f"- [ ] {_at(access.location)} {markdown_code(access.symbol)} "
+                                 f"{access.mode}s {markdown_text(dep.target)}'s tables in raw "
+                                 f"SQL: replace with its API or a local copy fed by events")
+        for saga in analysis.sagas:
+            for step in saga.steps:
+                if step.service == context.name and step.compensation:
+                    items.append(f"- [ ] {_at(step.location or saga.location)} saga "
+                                 f"{markdown_text(saga.name)}: step {markdown_code(step.operation)}"
+                                 f" (undone by {markdown_code(step.compensation)}) runs the "
+                                 "stand-in `LedgerActions` in `app/saga/actions.py`: implement "
+                                 "`StepActions` and set `SAGA_ACTIONS`")
+        if not items:
+            continue
+        total += len(items)
+        heading = f"## {markdown_text(context.name)} (`services/{bp.slug}`)"
+        summary = (f"Moved: {len(service.files)} files, {len(service.definitions)} "
+                   "definitions." if service is not None else "")
+        lines += [heading, "", *([summary, ""] if summary else []), *items, ""]
+    lines[2:2] = [f"{total} items.", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
+                          catalog: EventCatalog, written: Collection[Path], out_dir: Path,
+                          move: Move | None = None) -> Path:
+    text = migration_todo(analysis, blueprints, catalog, written, out_dir, move)
+    return write_generated(out_dir / FILE, text)

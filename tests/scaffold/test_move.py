@@ -1,0 +1,193 @@
+"""Moving the monolith's code into its services (reports.scaffold.move): each service gets
+its own definitions and the shared kernel under ``legacy/``, imports of what went to
+another service are cut, and every cut is recorded at the monolith's file and line."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.model.analysis import Analysis
+from analyzer.model.config import load_settings
+from analyzer.pipeline import analyze
+from reports.scaffold.blueprint import build_blueprints
+from reports.scaffold.move import KERNEL, Move, move_code
+from strangler.cli import app
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "shop_monolith"
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def fixture_analysis() -> Analysis:
+    return analyze(FIXTURE, settings=load_settings(FIXTURE), use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def moved(fixture_analysis: Analysis, tmp_path_factory: pytest.TempPathFactory,
+          ) -> tuple[Move, Path]:
+    out = tmp_path_factory.mktemp("moved")
+    before = _tree_digest(FIXTURE)
+    move, written = move_code(fixture_analysis, build_blueprints(fixture_analysis), out,
+                              source_root=FIXTURE)
+    assert _tree_digest(FIXTURE) == before  # nothing written inside the monolith
+    assert written and all(p.is_relative_to(out) for p in written)
+    return move, out
+
+
+def _definitions(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+
+
+def _imported_modules(path: Path, package: str) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                found.add(".".join([*base, node.module] if node.module else base))
+            elif node.module:
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+def test_each_service_gets_its_own_definitions(moved: tuple[Move, Path],
+                                               fixture_analysis: Analysis) -> None:
+    move, out = moved
+    orders = out / "services" / "orders" / "legacy" / "shop"
+    inventory = out / "services" / "inventory" / "legacy" / "shop"
+    assert {"checkout", "cancel_order"} <= _definitions(orders / "services" / "orders.py")
+    assert "reserve_stock" in _definitions(inventory / "services" / "inventory.py")
+    assert not (orders / "services" / "inventory.py").exists()
+    # A split module keeps, in each service, only what the analysis gave that service.
+    for context in fixture_analysis.services:
+        legacy = out / "services" / context.name / "legacy"
+        for symbol in context.symbols:
+            module, _, name = symbol.rpartition(".")
+            path = legacy / (module.replace(".", "/") + ".py")
+            if path.exists() and name in _definitions(FIXTURE / path.relative_to(legacy)):
+                assert name in _definitions(path), (context.name, symbol)
+        for other in fixture_analysis.services:
+            if other.name == context.name:
+                continue
+            for symbol in other.symbols:
+                module, _, name = symbol.rpartition(".")
+                path = legacy / (module.replace(".", "/") + ".py")
+                if path.exists() and module not in context.modules:
+                    assert name not in _definitions(path), (context.name, symbol)
+    assert move.services["orders"].definitions
+
+
+def test_moved_code_parses_and_imports_only_what_the_service_has(moved: tuple[Move, Path],
+                                                                 ) -> None:
+    _, out = moved
+    monolith_modules = {p.relative_to(FIXTURE).with_suffix("").as_posix().replace("/", ".")
+                        .removesuffix(".__init__") for p in FIXTURE.rglob("*.py")}
+    for service in (out / "services").iterdir():
+        legacy = service / "legacy"
+        for path in legacy.rglob("*.py"):
+            relative = path.relative_to(legacy)
+            module = relative.with_suffix("").as_posix().replace("/", ".")
+            package = module.removesuffix(".__init__") if relative.name == "__init__.py" \
+                else module.rpartition(".")[0]
+            for imported in _imported_modules(path, package):
+                if imported.split(".")[0] != "shop":
+                    continue
+                # Either a module that is there, or a name from a module that is there.
+                candidates = [imported, imported.rpartition(".")[0]]
+                present = [c for c in candidates if c in monolith_modules
+                           and ((legacy / (c.replace(".", "/") + ".py")).exists()
+                                or (legacy / c.replace(".", "/") / "__init__.py").exists())]
+                assert present, (service.name, relative.as_posix(), imported)
+
+
+def test_cuts_name_the_monoliths_file_and_line(moved: tuple[Move, Path]) -> None:
+    move, _ = moved
+    orders = move.services["orders"]
+    uses = {(c.name, c.line) for c in orders.cuts if c.kind == "use"}
+    source = (FIXTURE / "shop" / "services" / "orders.py").read_text().splitlines()
+    expected = {n + 1 for n, line in enumerate(source) if "inventory.reserve_stock(" in line}
+    assert expected
+    assert {line for name, line in uses
+            if name == "shop.services.inventory.reserve_stock"} == expected
+    for cut in orders.cuts:
+        text = (FIXTURE / cut.path).read_text().splitlines()[cut.line - 1]
+        assert cut.name.rsplit(".", 1)[-1] in text or cut.kind == "import", cut
+        assert cut.owner not in ("orders", KERNEL)
+
+
+def _synthetic(tmp_path: Path) -> tuple[Analysis, Path]:
+    root = tmp_path / "mono"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "billing.py").write_text(
+        "def charge(amount):\n    return amount\n\n\ndef refund(amount):\n    return -amount\n")
+    (root / "pkg" / "orders.py").write_text(
+        "from __future__ import annotations\n\n"
+        "from . import billing\n"
+        "from .billing import charge as pay, refund\n"
+        "import pkg.billing\n"
+        "import json\n\n\n"
+        "class Order:\n"
+        "    billing = None\n\n"
+        "    def total(self, billing=None):\n"
+        "        return json.dumps(self.billing) or billing\n\n\n"
+        "def place(amount):\n"
+        "    pay(amount)\n"
+        "    return billing.refund(amount) + pkg.billing.charge(amount)\n")
+    base = analyze(FIXTURE, settings=load_settings(FIXTURE), use_cache=False)
+    template = base.services[0]
+    services = [template.model_copy(update={"name": "orders", "modules": ["pkg.orders"],
+                                            "symbols": []}),
+                template.model_copy(update={"name": "billing", "modules": ["pkg.billing"],
+                                            "symbols": []})]
+    analysis = base.model_copy(update={"services": services, "shared_kernel": []})
+    return analysis, root
+
+
+def test_aliases_relative_imports_and_attributes(tmp_path: Path) -> None:
+    analysis, root = _synthetic(tmp_path)
+    blueprints: Any = [SimpleNamespace(name="orders", slug="orders"),
+                       SimpleNamespace(name="billing", slug="billing")]
+    move, _ = move_code(analysis, blueprints, tmp_path / "out", source_root=root)
+    text = (tmp_path / "out" / "services" / "orders" / "legacy" / "pkg" / "orders.py").read_text()
+    assert "billing import" not in text and "import pkg.billing" not in text
+    assert "import json" in text and "class Order" in text
+    cuts = {(c.kind, c.name, c.line) for c in move.services["orders"].cuts}
+    assert {("import", "pkg.billing", 3), ("import", "pkg.billing.charge", 4),
+            ("import", "pkg.billing.refund", 4), ("import", "pkg.billing", 5)} <= cuts
+    assert ("use", "pkg.billing.charge", 17) in cuts  # pay(...), the alias
+    assert ("use", "pkg.billing.refund", 18) in cuts  # billing.refund(...)
+    assert ("use", "pkg.billing.charge", 18) in cuts  # pkg.billing.charge(...)
+    # The class attribute, the parameter and the name it binds are not the module.
+    assert not any(line in (10, 12, 13) for _, _, line in cuts), cuts
+    billing = tmp_path / "out" / "services" / "billing" / "legacy" / "pkg" / "billing.py"
+    assert _definitions(billing) == {"charge", "refund"}
+
+
+def test_scaffold_of_the_monolith_lists_the_cuts_in_the_migration_todo(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["scaffold", str(FIXTURE), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    todo = (tmp_path / "MIGRATION_TODO.md").read_text()
+    source = (FIXTURE / "shop" / "services" / "orders.py").read_text().splitlines()
+    line = next(n + 1 for n, text in enumerate(source) if "inventory.reserve_stock(" in text)
+    assert f"`shop/services/orders.py:{line}` in `checkout`: uses " \
+           "`shop.services.inventory.reserve_stock`, now in inventory" in todo
+    assert (tmp_path / "services" / "orders" / "legacy" / "shop" / "services"
+            / "orders.py").exists()
