@@ -163,21 +163,17 @@ class _Pruner(cst.CSTTransformer):
             body.append(statement)
         return updated_node.with_changes(body=body)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def _enter(self, node: cst.ClassDef | cst.FunctionDef) -> None:
         self._definition.append(node.name.value)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef,
-                       updated_node: cst.ClassDef) -> cst.ClassDef:
+    def _leave(self, original_node: cst.ClassDef | cst.FunctionDef,
+               updated_node: cst.ClassDef | cst.FunctionDef) -> cst.ClassDef | cst.FunctionDef:
         self._definition.pop()
         return updated_node
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._definition.append(node.name.value)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef,
-                          updated_node: cst.FunctionDef) -> cst.FunctionDef:
-        self._definition.pop()
-        return updated_node
+    # The enclosing definition names the context of an import cut inside a function.
+    visit_ClassDef = visit_FunctionDef = _enter
+    leave_ClassDef = leave_FunctionDef = _leave
 
     # ------------------------------------------------------------------ imports
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom,
