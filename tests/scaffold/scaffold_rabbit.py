@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -108,6 +112,67 @@ async def _delete_all(queues: list[str], exchange: str | None) -> None:
             await channel.queue_delete(queue)
         if exchange:
             await channel.exchange_delete(exchange)
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of the test's own (its own port, data directory and node name),
+    so that a test can stop and restart a broker without touching the machine's shared
+    one. Started with Debian's ``rabbitmq-server``, which runs it as the rabbitmq user."""
+
+    def __init__(self) -> None:
+        # Not under pytest's tmp_path: the rabbitmq user must be able to reach it.
+        base = Path(tempfile.mkdtemp(prefix="strangler-rabbit-"))
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.node = f"strangler-{uuid.uuid4().hex[:8]}@localhost"
+        self.base = base
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        for sub in ("mnesia", "log"):
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        (base / "enabled_plugins").write_text("[].\n")
+        (base / "rabbitmq.conf").write_text(
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\n")
+        shutil.chown(base, "rabbitmq", "rabbitmq")
+        for path in base.rglob("*"):
+            shutil.chown(path, "rabbitmq", "rabbitmq")
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "RABBITMQ_NODENAME": self.node,
+                "RABBITMQ_DIST_PORT": str(self.dist_port),
+                "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
+                "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+                "RABBITMQ_LOG_BASE": str(self.base / "log"),
+                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins")}
+
+    def start(self, timeout: float = 60.0) -> None:
+        subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
+                       capture_output=True, timeout=30)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.2)
+        log = next(iter((self.base / "log").glob("*.log")), None)
+        raise AssertionError(f"private RabbitMQ did not start: {log.read_text() if log else ''}")
+
+    def stop(self) -> None:
+        subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self._env(),
+                       capture_output=True, timeout=60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) != 0:
+                    return
+            time.sleep(0.2)
+
+    def __enter__(self) -> PrivateRabbit:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def free_port() -> int:

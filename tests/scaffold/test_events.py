@@ -38,7 +38,7 @@ from scaffold_processes import (
     service_env,
     start_all,
 )
-from scaffold_rabbit import RABBITMQ_URL, TcpProxy
+from scaffold_rabbit import RABBITMQ_URL, PrivateRabbit, TcpProxy
 from shop_analysis import build_shop_analysis
 
 from analyzer.model.analysis import Analysis
@@ -159,9 +159,9 @@ async def _publish(exchange: str, bodies: list[tuple[str, bytes, str | None]]) -
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=routing_key)
 
 
-async def _queue_state(name: str) -> tuple[int, int]:
+async def _queue_state(name: str, url: str = RABBITMQ_URL) -> tuple[int, int]:
     """(ready messages, consumers) of an existing queue."""
-    connection = await aio_pika.connect(RABBITMQ_URL)
+    connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(name, passive=True)
@@ -230,6 +230,7 @@ class Consumer:
         self.root = system.service(service)
         self.schema = system.catalog.blueprints[service].schema
         self.queue = queue
+        self.broker = settings.get("RABBITMQ_URL", RABBITMQ_URL)
         self.log = system.root / f"consumer-{queue}-{uuid.uuid4().hex[:6]}.log"
         self.env = service_env(
             POSTGRES_DB=database, EVENTS_EXCHANGE=exchange, EVENTS_QUEUE=queue,
@@ -248,7 +249,7 @@ class Consumer:
     def _consuming(self) -> bool:
         assert self.process is not None and self.process.poll() is None, self.log.read_text()
         try:
-            return asyncio.run(_queue_state(self.queue))[1] >= 1
+            return asyncio.run(_queue_state(self.queue, self.broker))[1] >= 1
         except aio_pika.exceptions.ChannelClosed:  # not declared yet
             return False
 
@@ -738,3 +739,51 @@ def test_order_paid_and_shipped_carry_their_evidence_once_whichever_comes_last(
         payments.stop()
         asyncio.run(_delete(queues=(capture, *_consumer_queues(f"events-test-o-{tag}"),
                                     *_consumer_queues(f"events-test-p-{tag}"))))
+
+
+def test_publishing_across_a_broker_restart_loses_nothing(
+        system: System, notifications_db: str, exchange: str) -> None:
+    """The broker itself goes away (a private RabbitMQ node, stopped and started again,
+    its durable queues kept on disk): orders committed meanwhile wait in the outbox and
+    every event arrives once."""
+    tag = uuid.uuid4().hex[:8]
+    with PrivateRabbit() as rabbit:
+        orders = ServiceProcess(system.service("orders"), exchange, extra_env={
+            "RABBITMQ_URL": rabbit.url, "PYTHONPATH": system.pythonpath,
+            "BROKER_RECONNECT_MAX_DELAY": "0.5", "OUTBOX_MAX_BACKOFF": "0.5",
+            "EVENTS_QUEUE": f"restart-o-{tag}"})
+        consumer = Consumer(system, "notifications", notifications_db, exchange,
+                            f"restart-n-{tag}", RABBITMQ_URL=rabbit.url)
+        try:
+            start_all([orders])
+            consumer.start()
+
+            def write_orders(first_user: int) -> None:
+                proc = subprocess.run([sys.executable, "-c", ORDER_WRITER, str(first_user), "3"],
+                                      cwd=orders.root, env=orders.env(), capture_output=True,
+                                      text=True, timeout=60)
+                assert proc.returncode == 0, proc.stdout + proc.stderr
+
+            write_orders(300)
+            wait_until(lambda: len(_sent(notifications_db, "notifications")) == 3,
+                       what="the first orders announced")
+            rabbit.stop()
+            write_orders(400)  # committed with their events while there is no broker
+            time.sleep(10)
+            assert len(_sent(notifications_db, "notifications")) == 3
+            assert orders.wait_for_ready(503).status_code == 503
+            rabbit.start()
+            wait_until(lambda: len(_sent(notifications_db, "notifications")) == 6,
+                       timeout=60, what="the orders written while the broker was down")
+            time.sleep(1.0)
+            sent = _sent(notifications_db, "notifications")
+            assert sorted(r[2] for r in sent) == [f"user:{u}" for u in
+                                                  (300, 301, 302, 400, 401, 402)]
+            assert len({r[0] for r in sent}) == 6
+            pending = query(orders.database, 'SELECT count(*) FROM "orders".outbox_events '
+                                             "WHERE published_at IS NULL")
+            assert pending[0][0] == 0
+            assert orders.wait_for_ready(200).status_code == 200
+        finally:
+            consumer.stop()
+            orders.stop()
