@@ -12,7 +12,9 @@ Decision, in two steps:
    is *shared kernel*: a library every service gets a copy of (or a package they depend
    on), not a service to call. Calls into it are not service dependencies. Its host for
    the metrics is the context using it most. A candidate used by fewer contexts simply
-   joins the context that uses it most. Units only the kernel uses are kernel too.
+   joins the context that uses it most. Units only the kernel uses are kernel too, and so
+   is the module-level state the kernel reads (its settings object) with what building it
+   needs: every service gets the kernel, so it must get that state too.
 """
 
 from __future__ import annotations
@@ -184,4 +186,32 @@ def extend_kernel(graph: ProgramGraph, refs: dict[str, dict[str, int]],
             changed = True
             dirty.update(callers)
             dirty.update(outgoing.get(uid, ()))
+    _add_module_state(graph, outgoing, found, writers, domain_named)
     return [found[k] for k in sorted(found)]
+
+
+def _add_module_state(graph: ProgramGraph, outgoing: dict[str, set[str]],
+                      found: dict[str, KernelUnit], writers: set[str],
+                      domain_named: set[str]) -> None:
+    """Module-level state the kernel reads is kernel too, with what building it needs:
+    every service gets the kernel, so it must get the settings object its session factory
+    reads (``shop.db`` → ``shop.config.settings``), else each copy of the kernel would call
+    into the one service that happened to host the settings. Only module-level code is
+    followed (classes and functions the kernel calls stay where they are), and never into
+    models, handlers, writers or domain vocabulary."""
+    def eligible(uid: str) -> bool:
+        unit = graph.units.get(uid)
+        return (unit is not None and uid not in found and uid not in writers
+                and not unit.model_of and not unit.routes and uid not in domain_named)
+
+    queue = sorted((callee, "module-level state the shared kernel reads")
+                   for uid, k in found.items() if not k.reason.startswith("composition root")
+                   for callee in outgoing.get(uid, ())
+                   if eligible(callee) and graph.units[callee].kind == "module")
+    while queue:
+        uid, reason = queue.pop(0)
+        if not eligible(uid):
+            continue
+        found[uid] = KernelUnit(unit=uid, used_by=[], reason=reason)
+        queue += sorted((c, f"needed to build {uid}, which the shared kernel reads")
+                        for c in outgoing.get(uid, ()) if eligible(c))
