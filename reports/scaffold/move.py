@@ -16,6 +16,7 @@ code's own imports stay valid within the service; it is not wired into the servi
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -107,8 +108,11 @@ class _Pruner(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, module: str, is_package: bool, service: str, whole: bool,
-                 ownership: Ownership, known_modules: set[str], path: str) -> None:
+                 ownership: Ownership, known_modules: set[str], path: str,
+                 values: set[str], present: set[str]) -> None:
         super().__init__()
+        self.values = values  # value types (enums, exceptions, schemas): copied, not cut
+        self.present = present  # the modules this service gets
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
         self.service = service
@@ -120,7 +124,6 @@ class _Pruner(cst.CSTTransformer):
         # (id of the import node, the name it binds) → (qualified name, owner)
         self.cut_names: dict[tuple[int, str], tuple[str, str]] = {}
         self.cuts: list[Cut] = []
-        self._depth = 0
         self._definition: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -135,6 +138,8 @@ class _Pruner(cst.CSTTransformer):
         owner = self.ownership.owner(qualified)
         if owner in (None, self.service, KERNEL):
             return None
+        if qualified in self.values and qualified.rpartition(".")[0] in self.present:
+            return None  # the type travels: its module here keeps a copy
         return owner
 
     def _absolute(self, node: cst.ImportFrom) -> str:
@@ -149,6 +154,8 @@ class _Pruner(cst.CSTTransformer):
     # ------------------------------------------------------------------ definitions
     def _keep_definition(self, name: str) -> bool:
         qualified = f"{self.module}.{name}" if self.module else name
+        if qualified in self.values:
+            return True
         if self.whole:  # unless the analysis gave this one definition to another service
             return self.ownership.symbols.get(qualified) in (None, self.service, KERNEL)
         return self.ownership.owner(qualified) in (self.service, KERNEL)
@@ -257,6 +264,39 @@ def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
     return sorted(found, key=lambda c: (c.line, c.name))
 
 
+VALUE_BASES = frozenset({"Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "Exception",
+                         "BaseModel", "NamedTuple", "TypedDict"})
+
+
+def value_types(root: Path, modules: dict[str, PurePosixPath], models: set[str]) -> set[str]:
+    """Classes that are values, not behaviour or rows: enums, exceptions and pydantic
+    schemas (by their bases, followed through the monolith's own classes by name). Every
+    service that has their module keeps a copy, like a contract type, instead of a cut;
+    ORM models are never values (their rows belong to one service)."""
+    bases: dict[str, list[str]] = {}
+    for name, relative in modules.items():
+        try:
+            tree = ast.parse((root / relative).read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                bases[f"{name}.{node.name}" if name else node.name] = [
+                    ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
+    values: set[str] = set()
+    simple: set[str] = set(VALUE_BASES)
+    changed = True
+    while changed:
+        changed = False
+        for qualified, names in bases.items():
+            if qualified not in values and qualified not in models and \
+                    any(b in simple for b in names):
+                values.add(qualified)
+                simple.add(qualified.rsplit(".", 1)[-1])
+                changed = True
+    return values
+
+
 def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: Path, *,
               source_root: Path) -> tuple[Move, list[Path]]:
     """Write each service's ``legacy/`` and return what was moved and cut."""
@@ -272,6 +312,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
         modules.setdefault(_module_name(relative), relative)
     known = set(modules)
     ownership = Ownership(analysis, known)
+    values = value_types(root, modules, {t.model for t in analysis.tables if t.model})
     kernel = {u.symbol for u in analysis.shared_kernel}
     written: list[Path] = []
     by_name = {bp.name: bp for bp in blueprints}
@@ -298,7 +339,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
                 continue
             whole = name in context.modules or name in kernel
             pruner = _Pruner(name, relative.name == "__init__.py", context.name, whole,
-                             ownership, known, relative.as_posix())
+                             ownership, known, relative.as_posix(), values, chosen)
             wrapper = MetadataWrapper(tree)
             pruned = wrapper.visit(pruner)
             # Lines are the monolith's: the uses are found on the original tree, and kept

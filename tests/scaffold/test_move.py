@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +17,7 @@ from analyzer.model.analysis import Analysis
 from analyzer.model.config import load_settings
 from analyzer.pipeline import analyze
 from reports.scaffold.blueprint import build_blueprints
-from reports.scaffold.move import KERNEL, Move, move_code
+from reports.scaffold.move import KERNEL, Move, move_code, value_types
 from strangler.cli import app
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "shop_monolith"
@@ -70,6 +70,11 @@ def _imported_modules(path: Path, package: str) -> set[str]:
 def test_each_service_gets_its_own_definitions(moved: tuple[Move, Path],
                                                fixture_analysis: Analysis) -> None:
     move, out = moved
+    values = value_types(FIXTURE, {p.relative_to(FIXTURE).with_suffix("").as_posix()
+                                   .replace("/", ".").removesuffix(".__init__"):
+                                   PurePosixPath(p.relative_to(FIXTURE).as_posix())
+                                   for p in FIXTURE.rglob("*.py")},
+                         {t.model for t in fixture_analysis.tables if t.model})
     orders = out / "services" / "orders" / "legacy" / "shop"
     inventory = out / "services" / "inventory" / "legacy" / "shop"
     assert {"checkout", "cancel_order"} <= _definitions(orders / "services" / "orders.py")
@@ -89,9 +94,24 @@ def test_each_service_gets_its_own_definitions(moved: tuple[Move, Path],
             for symbol in other.symbols:
                 module, _, name = symbol.rpartition(".")
                 path = legacy / (module.replace(".", "/") + ".py")
-                if path.exists() and module not in context.modules:
+                if path.exists() and module not in context.modules and symbol not in values:
                     assert name not in _definitions(path), (context.name, symbol)
     assert move.services["orders"].definitions
+
+
+def test_value_types_travel_rows_do_not(moved: tuple[Move, Path]) -> None:
+    """Enums, exceptions and schemas another service owns are copied where they are used
+    (like contract types); ORM models stay with their table's service and are cut."""
+    move, out = moved
+    orders = out / "services" / "orders" / "legacy" / "shop"
+    assert {"PaymentStatus", "Order"} <= _definitions(orders / "models.py")
+    assert "User" not in _definitions(orders / "models.py")
+    assert "PaymentDeclined" in _definitions(orders / "exceptions.py")
+    cut = {c.name for c in move.services["orders"].cuts}
+    assert "shop.models.PaymentStatus" not in cut and "shop.exceptions.PaymentDeclined" not in cut
+    assert "shop.models.User" in cut
+    assert "from shop.exceptions import Conflict, InvalidTransition, NotFound, PaymentDeclined" \
+        in (orders / "services" / "orders.py").read_text()
 
 
 def test_moved_code_parses_and_imports_only_what_the_service_has(moved: tuple[Move, Path],
