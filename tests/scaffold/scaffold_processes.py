@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from scaffold_rabbit import RABBITMQ_URL, free_port
+from scaffold_rabbit import RABBITMQ_URL, delete_queues, free_port
 
 POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER = "127.0.0.1", 5432, "postgres"
 
@@ -72,6 +72,11 @@ class ServiceProcess:
     def __post_init__(self) -> None:
         self.database = f"scaffold_{self.root.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
         self.port = free_port()
+        # Its queues get a name of their own (deleted on stop) unless the test names them.
+        self.queue_prefix = ""
+        if "EVENTS_QUEUE" not in self.extra_env:
+            self.queue_prefix = f"scaffold-test-{uuid.uuid4().hex[:8]}-{self.root.name}"
+            self.extra_env = {**self.extra_env, "EVENTS_QUEUE": self.queue_prefix}
 
     @property
     def url(self) -> str:
@@ -129,6 +134,8 @@ class ServiceProcess:
                 self.process.kill()
                 self.process.wait()
         drop_database(self.database)
+        if self.queue_prefix and self.process is not None:
+            delete_queues(self.queue_prefix)
 
 
 def start_all(services: list[ServiceProcess]) -> None:

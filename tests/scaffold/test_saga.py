@@ -24,7 +24,7 @@ import aio_pika
 import httpx
 import pytest
 from scaffold_processes import ServiceProcess, query, start_all
-from scaffold_rabbit import RABBITMQ_URL
+from scaffold_rabbit import RABBITMQ_URL, delete_queues
 from shop_analysis import build_shop_analysis
 
 from analyzer.model.analysis import Analysis
@@ -105,19 +105,6 @@ def _finished(shop: Shop, saga_id: str, status: str) -> Callable[[], dict[str, A
     return check
 
 
-async def _cleanup(prefix: str, exchange: str) -> None:
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for service in SERVICES:
-            base = f"{prefix}-{service}"
-            for suffix in ("", ".saga.checkout", ".saga-tracker.checkout",
-                           ".saga-confirm.checkout"):
-                for tail in ("", ".dead", ".retry.500ms", ".retry.2000ms"):
-                    await channel.queue_delete(f"{base}{suffix}{tail}")
-        await channel.exchange_delete(exchange)
-
-
 async def _publish(exchange: str, messages: list[tuple[str, bytes]]) -> None:
     connection = await aio_pika.connect(RABBITMQ_URL)
     async with connection:
@@ -154,7 +141,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     finally:
         for service in services.values():
             service.stop()
-        asyncio.run(_cleanup(prefix, exchange))
+        delete_queues(prefix, exchange)
 
 
 def test_the_saga_comes_from_the_analysis_candidate(shop: Shop) -> None:
