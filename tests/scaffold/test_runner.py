@@ -24,6 +24,7 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from scaffold_rabbit import delete_queues
 from typer.testing import CliRunner
 
 from analyzer.model.analysis import Analysis
@@ -229,11 +230,14 @@ def test_a_service_that_cannot_start_is_named_and_nothing_is_left(
     out = generate(two_services(shop_analysis), tmp_path / "system")
     main = out / "services" / "orders" / "app" / "main.py"
     main.write_text('raise RuntimeError("orders is broken on purpose")\n' + main.read_text())
+    prefix = f"runner-test-{uuid.uuid4().hex[:8]}-"
     options = RunOptions(gateway_port=port_block(1), base_port=port_block(2),
-                         database=database, quiet=True, ready_timeout=30, reload=True)
+                         database=database, quiet=True, ready_timeout=30, reload=True,
+                         queue_prefix=prefix)
     system = LocalSystem(out, options)
     with pytest.raises(RunError, match="orders exited") as failure:
         system.start()
+    delete_queues(prefix)
     assert "orders is broken on purpose" in str(failure.value)
     groups = {p.pid for p in system.processes if p.pid}
     assert len(groups) == 3  # both services and the gateway had been started

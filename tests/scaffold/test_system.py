@@ -25,7 +25,7 @@ import psycopg
 import pytest
 from gateway_support import TokenMint
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from scaffold_rabbit import EventQueue, free_port
+from scaffold_rabbit import EventQueue, delete_queues, free_port
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold import scaffold
@@ -117,8 +117,8 @@ def running(tmp_path_factory: pytest.TempPathFactory,
         gateway_port=free_port(), ports={n: free_port() for n in names},
         grpc_ports={n: free_port() for n in names}, database=database, quiet=True,
         log_dir=tmp / "logs", jwt_public_key=key, ready_timeout=60, stop_timeout=10,
-        extra_env={"EVENTS_EXCHANGE": exchange, "OTEL_TRACES_EXPORTER": "none",
-                   "OUTBOX_POLL_INTERVAL": "0.2"})
+        queue_prefix=f"{exchange}-", events_exchange=exchange,
+        extra_env={"OTEL_TRACES_EXPORTER": "none", "OUTBOX_POLL_INTERVAL": "0.2"})
     system = LocalSystem(out, options)
     try:
         system.start()
@@ -126,6 +126,7 @@ def running(tmp_path_factory: pytest.TempPathFactory,
     finally:
         system.stop()
         events.close(delete_exchange=True)
+        delete_queues(f"{exchange}-")
         with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
                              autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

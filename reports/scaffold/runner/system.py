@@ -79,6 +79,10 @@ class RunOptions:
     log_dir: Path | None = None  # one log file per process, besides the console
     quiet: bool = False  # no process output on the console
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Several systems on one broker: "<prefix><service>.events" queues, and an exchange of
+    # their own (default: the services' own names).
+    queue_prefix: str = ""
+    events_exchange: str | None = None
 
 
 def _reachable(host: str, port: int, timeout: float = 2.0) -> bool:
@@ -245,6 +249,10 @@ class LocalSystem:
         env = self._base_env()
         env.update({"SERVICE_NAME": service.directory, "OTEL_SERVICE_NAME": service.directory,
                     "DB_SCHEMA": service.schema_name})
+        if self.options.queue_prefix:
+            env["EVENTS_QUEUE"] = f"{self.options.queue_prefix}{service.directory}.events"
+        if self.options.events_exchange:
+            env["EVENTS_EXCHANGE"] = self.options.events_exchange
         if service.name in self.grpc_ports:
             o = self.options
             password = f":{quote(o.postgres_password, safe='')}" if o.postgres_password else ""
