@@ -25,3 +25,10 @@ def shop_services(shop_analysis: Analysis, tmp_path_factory: pytest.TempPathFact
     out = tmp_path_factory.mktemp("scaffold")
     scaffold(shop_analysis, out)
     return out / "services"
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by every mypy run over generated services (quality and fixture tests):
+    third-party packages are analysed once."""
+    return tmp_path_factory.mktemp("mypy-cache")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,3 +175,25 @@ def run_generated_tests(roots: list[Path], timeout: float = 240,
             del running[name]
         time.sleep(0.05)
     return results
+
+
+def mypy_services(services: Path, cache: Path, workers: int = 2) -> dict[str, str]:
+    """mypy --strict (each service's own config) over every service under ``services``,
+    ``workers`` at a time, each worker with a cache of its own under ``cache`` (third-party
+    packages analysed once per worker, no two processes writing one cache): name → output of
+    the services that failed."""
+    roots = sorted(p for p in services.iterdir() if p.is_dir())
+
+    def check(index: int) -> dict[str, str]:
+        failures = {}
+        for root in roots[index::workers]:
+            proc = subprocess.run(
+                [sys.executable, "-m", "mypy", "--cache-dir", str(cache / str(index)), "."],
+                cwd=root, capture_output=True, text=True, timeout=300)
+            if proc.returncode != 0 or "Success" not in proc.stdout:
+                failures[root.name] = proc.stdout[-3000:] + proc.stderr[-2000:]
+        return failures
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(check, range(workers)))
+    return {name: out for result in results for name, out in result.items()}

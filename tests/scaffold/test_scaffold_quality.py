@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from scaffold_hostile import build_hostile_analysis
+from scaffold_processes import mypy_services
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold import scaffold
@@ -18,12 +19,6 @@ from reports.scaffold.blueprint import build_blueprints
 from reports.scaffold.render import SERVICE_TEMPLATES, render_service
 
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Shared by the mypy runs: third-party packages are analysed once."""
-    return tmp_path_factory.mktemp("mypy-cache")
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +34,6 @@ def _ruff(root: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
-def _mypy(services: Path, cache: Path) -> dict[str, str]:
-    """mypy --strict (the services' own config) per service: name → output when it failed."""
-    failures = {}
-    for root in sorted(p for p in services.iterdir() if p.is_dir()):
-        proc = subprocess.run(
-            [sys.executable, "-m", "mypy", "--cache-dir", str(cache), "."],
-            cwd=root, capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0 or "Success" not in proc.stdout:
-            failures[root.name] = proc.stdout + proc.stderr
-    return failures
 
 
 def test_shop_services_are_ruff_clean(shop_services: Path) -> None:
@@ -57,13 +42,13 @@ def test_shop_services_are_ruff_clean(shop_services: Path) -> None:
 
 
 def test_shop_services_type_check(shop_services: Path, mypy_cache: Path) -> None:
-    assert _mypy(shop_services, mypy_cache) == {}
+    assert mypy_services(shop_services, mypy_cache) == {}
 
 
 def test_awkward_names_still_give_clean_code(hostile_services: Path, mypy_cache: Path) -> None:
     proc = _ruff(hostile_services)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert _mypy(hostile_services, mypy_cache) == {}
+    assert mypy_services(hostile_services, mypy_cache) == {}
 
 
 def test_mypy_would_catch_a_type_error(shop_services: Path, tmp_path: Path,
@@ -74,7 +59,7 @@ def test_mypy_would_catch_a_type_error(shop_services: Path, tmp_path: Path,
     subprocess.run(["cp", "-r", str(shop_services / "users"), str(broken)], check=True)
     health = broken / "app" / "api" / "routes" / "health.py"
     health.write_text(health.read_text().replace('return {"status": "ok"}', "return 42"))
-    assert set(_mypy(broken.parent, mypy_cache)) == {"users"}
+    assert set(mypy_services(broken.parent, mypy_cache)) == {"users"}
 
 
 def test_ruff_would_catch_a_broken_service(shop_services: Path, tmp_path: Path) -> None:
