@@ -4,6 +4,8 @@ For every service, libcst copies the monolith's modules that hold code the analy
 assigned to it, keeping in each module only that service's classes and functions (a
 module the service owns whole stays whole) together with the module-level statements
 (imports, constants, routers), and the shared kernel (the units every service uses) whole.
+Value types (enums, exceptions, pydantic schemas) travel with their module into every
+service that has it, like contract types; ORM models stay with their table's service.
 Imports of code that now lives in another service are cut; every cut import and every use
 of a cut name is recorded with the monolith's file and line (``MIGRATION_TODO.md`` lists
 them): that is where a call crosses a service boundary now and must become a call of the
