@@ -5,7 +5,9 @@ assigned to it, keeping in each module only that service's classes and functions
 module the service owns whole stays whole) together with the module-level statements
 (imports, constants, routers), and the shared kernel (the units every service uses) whole.
 Value types (enums, exceptions, pydantic schemas) travel with their module into every
-service that has it, like contract types; ORM models stay with their table's service.
+service that has it, like contract types; ORM models stay with their table's service, and
+lose what ties them to another service's rows the way the generated models do: relationships
+to its models, foreign keys to its tables (the id column stays), association tables it owns.
 Imports of code that now lives in another service are cut; every cut import and every use
 of a cut name is recorded with the monolith's file and line (``MIGRATION_TODO.md`` lists
 them): that is where a call crosses a service boundary now and must become a call of the
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import libcst as cst
+import libcst.matchers
 from libcst.metadata import (
     ImportAssignment,
     MetadataWrapper,
@@ -111,10 +114,14 @@ class _Pruner(cst.CSTTransformer):
 
     def __init__(self, module: str, is_package: bool, service: str, whole: bool,
                  ownership: Ownership, known_modules: set[str], path: str,
-                 values: set[str], present: set[str]) -> None:
+                 values: set[str], present: set[str], models: dict[str, str],
+                 tables: dict[str, str]) -> None:
         super().__init__()
         self.values = values  # value types (enums, exceptions, schemas): copied, not cut
         self.present = present  # the modules this service gets
+        self.models = models  # qualified ORM class → the service owning its table
+        self.tables = tables  # table → owning service
+        self.model_names = {q.rsplit(".", 1)[-1]: o for q, o in models.items()}
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
         self.service = service
@@ -184,6 +191,72 @@ class _Pruner(cst.CSTTransformer):
     visit_ClassDef = visit_FunctionDef = _enter
     leave_ClassDef = leave_FunctionDef = _leave
 
+    # ------------------------------------------------------------------ models
+    def _other(self, owner: str | None) -> bool:
+        return owner not in (None, self.service, KERNEL)
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine,
+                                  updated_node: cst.SimpleStatementLine,
+                                  ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        """Drop what ties this service's rows to another service's: a relationship to its
+        model (in a model class), an association ``Table`` it owns (at module level)."""
+        statement = updated_node.body[0] if updated_node.body else None
+        if not isinstance(statement, cst.Assign | cst.AnnAssign) or \
+                not isinstance(statement.value, cst.Call):
+            return updated_node
+        func = cst.helpers.get_full_name_for_node(statement.value.func) or ""
+        line = self._line(original_node)
+        if not self._definition and func.rsplit(".", 1)[-1] == "Table":
+            first = statement.value.args[0].value if statement.value.args else None
+            table = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+            if isinstance(table, str) and self._other(self.tables.get(table)):
+                end = self.get_metadata(PositionProvider, original_node).end.line
+                # its own keys went with it
+                self.cuts = [c for c in self.cuts
+                             if not (c.kind == "foreign key" and line <= c.line <= end)]
+                self.cuts.append(Cut(self.path, line, table, str(self.tables[table]),
+                                     "table"))
+                return cst.RemoveFromParent()
+            return updated_node
+        model = f"{self.module}.{self._definition[0]}" if len(self._definition) == 1 else ""
+        if model not in self.models or func.rsplit(".", 1)[-1] != "relationship" or \
+                not self._keep_definition(self._definition[0]):
+            return updated_node
+        targets = _relationship_targets(statement)
+        foreign = [t for t in targets if self._other(self.model_names.get(t))]
+        if not foreign:
+            return updated_node
+        target = statement.target if isinstance(statement, cst.AnnAssign) else \
+            statement.targets[0].target
+        attribute = cst.helpers.get_full_name_for_node(target) or "?"
+        other = next(q for q in self.models if q.rsplit(".", 1)[-1] == foreign[0])
+        self.cuts.append(Cut(self.path, line, other, str(self.model_names[foreign[0]]),
+                             "relationship", f"{self._definition[0]}.{attribute}"))
+        return cst.RemoveFromParent()
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        """``mapped_column(ForeignKey("orders.id"))`` of another service's table: the key
+        stays a plain id column, the constraint goes (as in the generated models)."""
+        func = (cst.helpers.get_full_name_for_node(updated_node.func) or "").rsplit(".", 1)[-1]
+        if func not in ("mapped_column", "Column") or \
+                (self._definition and not self._keep_definition(self._definition[0])):
+            return updated_node
+        kept: list[cst.Arg] = []
+        for arg in updated_node.args:
+            reference = _foreign_key(arg.value)
+            table = reference.split(".")[0] if reference else None
+            if table is not None and self._other(self.tables.get(table)):
+                self.cuts.append(Cut(self.path, self._line(original_node), str(reference),
+                                     str(self.tables[table]), "foreign key",
+                                     ".".join(self._definition)))
+                continue
+            kept.append(arg)
+        if len(kept) == len(updated_node.args):
+            return updated_node
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(args=kept)
+
     # ------------------------------------------------------------------ imports
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom,
                          ) -> cst.ImportFrom | cst.RemovalSentinel:
@@ -229,6 +302,41 @@ class _Pruner(cst.CSTTransformer):
             return cst.RemoveFromParent()
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(names=kept)
+
+
+def _relationship_targets(statement: cst.Assign | cst.AnnAssign) -> list[str]:
+    """The class names a ``relationship(...)`` may point at: its first argument when it is
+    a string, and the names in its ``Mapped[...]`` annotation."""
+    names: list[str] = []
+    call = statement.value
+    if isinstance(call, cst.Call):
+        for arg in call.args:
+            if arg.keyword is None and isinstance(arg.value, cst.SimpleString):
+                value = arg.value.evaluated_value
+                if isinstance(value, str):
+                    names.append(value.rsplit(".", 1)[-1])
+                break
+    if isinstance(statement, cst.AnnAssign):
+        annotation = statement.annotation.annotation
+        names += [n.value for n in cst.matchers.findall(annotation, cst.matchers.Name())
+                  if isinstance(n, cst.Name)]
+        names += [str(v.evaluated_value).rsplit(".", 1)[-1]
+                  for v in cst.matchers.findall(annotation, cst.matchers.SimpleString())
+                  if isinstance(v, cst.SimpleString)]
+    return names
+
+
+def _foreign_key(value: cst.BaseExpression) -> str | None:
+    """``"orders.id"`` of ``ForeignKey("orders.id", ...)``, else None."""
+    if not isinstance(value, cst.Call):
+        return None
+    func = cst.helpers.get_full_name_for_node(value.func) or ""
+    if func.rsplit(".", 1)[-1] != "ForeignKey" or not value.args:
+        return None
+    first = value.args[0].value
+    target = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+    parts = target.split(".") if isinstance(target, str) else []
+    return ".".join(parts[-2:]) if len(parts) >= 2 else None  # [schema.]table.column
 
 
 def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
@@ -315,6 +423,8 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     known = set(modules)
     ownership = Ownership(analysis, known)
     values = value_types(root, modules, {t.model for t in analysis.tables if t.model})
+    models = {t.model: t.owner for t in analysis.tables if t.model}
+    tables = {t.name: t.owner for t in analysis.tables}
     kernel = {u.symbol for u in analysis.shared_kernel}
     written: list[Path] = []
     by_name = {bp.name: bp for bp in blueprints}
@@ -341,7 +451,8 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
                 continue
             whole = name in context.modules or name in kernel
             pruner = _Pruner(name, relative.name == "__init__.py", context.name, whole,
-                             ownership, known, relative.as_posix(), values, chosen)
+                             ownership, known, relative.as_posix(), values, chosen,
+                             models, tables)
             wrapper = MetadataWrapper(tree)
             pruned = wrapper.visit(pruner)
             # Lines are the monolith's: the uses are found on the original tree, and kept

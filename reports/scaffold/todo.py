@@ -95,12 +95,17 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                     continue
                 seen.add((cut.path, cut.line, cut.name))
                 where = f" in `{cut.context}`" if cut.context else ""
-                what = "import cut" if cut.kind == "import" else "uses"
+                what = {"import": "import cut", "use": "uses",
+                        "relationship": "relationship removed:",
+                        "foreign key": "foreign key dropped (the plain id stays) to",
+                        "table": "association table left to its owner:"}.get(cut.kind,
+                                                                              cut.kind)
+                how = {"foreign key": "the id stays; read the row through its owner's API",
+                       "table": "its rows belong to the owner's service"}.get(cut.kind) or \
+                    _how(analysis, by_name, catalog, files, context.name, cut.owner, cut.name)
                 items.append(
                     f"- [ ] {markdown_code(f'{cut.path}:{cut.line}')}{where}: {what} "
-                    f"{markdown_code(cut.name)}, now in {markdown_text(cut.owner)}: "
-                    + _how(analysis, by_name, catalog, files, context.name, cut.owner,
-                           cut.name))
+                    f"{markdown_code(cut.name)}, now in {markdown_text(cut.owner)}: {how}")
         for op in context.operations:
             route = f" ({op.http_method} {op.route})" if op.route else ""
             state = ("moved to `legacy/`, not mounted in the app" if service is not None

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
+import subprocess
+import sys
 from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 from typing import Any
@@ -211,3 +214,35 @@ def test_scaffold_of_the_monolith_lists_the_cuts_in_the_migration_todo(tmp_path:
            "`shop.services.inventory.reserve_stock`, now in inventory" in todo
     assert (tmp_path / "services" / "orders" / "legacy" / "shop" / "services"
             / "orders.py").exists()
+
+
+MAPPERS = """
+import json
+import shop.db
+import shop.models
+from sqlalchemy.orm import configure_mappers
+
+configure_mappers()
+print(json.dumps(sorted(shop.db.Base.metadata.tables)))
+"""
+
+
+def test_moved_models_map_exactly_the_services_own_tables(moved: tuple[Move, Path],
+                                                          fixture_analysis: Analysis) -> None:
+    """Relationships to another service's models and foreign keys to its tables are cut
+    the way the generated models cut them (plain ids): each service's copy of the
+    monolith's models configures its mappers and holds exactly the tables it owns. (Runs
+    the moved code, which is generated output now, in a child process.)"""
+    move, out = moved
+    for context in fixture_analysis.services:
+        legacy = out / "services" / context.name / "legacy"
+        proc = subprocess.run([sys.executable, "-c", MAPPERS], cwd=legacy,
+                              env={"PYTHONPATH": str(legacy), "PATH": "/usr/bin:/bin"},
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, (context.name, proc.stderr[-2000:])
+        owned = sorted(t.name for t in fixture_analysis.tables
+                       if t.owner == context.name and (t.model or t.join_table))
+        assert json.loads(proc.stdout) == owned, context.name
+    cut = {(c.kind, c.context) for c in move.services["orders"].cuts}
+    assert ("relationship", "Order.user") in cut and ("relationship", "Order.payments") in cut
+    assert ("relationship", "Order.items") not in cut  # its own part stays
