@@ -86,6 +86,12 @@ class Ownership:
             target = self.modules if unit.symbol in modules else self.symbols
             target[unit.symbol] = KERNEL
 
+    def split_owners(self, module: str) -> str:
+        """The services holding parts of a module no one owns whole."""
+        owners = sorted({o for s, o in self.symbols.items()
+                         if s.startswith(module + ".") and o != KERNEL})
+        return ", ".join(owners) or "(nobody)"
+
     def owner(self, qualified: str) -> str | None:
         """The nearest enclosing definition or module that is assigned decides: a name
         is owned by its own assignment, else by the module that defines it."""
@@ -145,9 +151,14 @@ class _Pruner(cst.CSTTransformer):
         if not any(m == top or m.startswith(top + ".") for m in self.known):
             return None  # not the monolith's code
         owner = self.ownership.owner(qualified)
+        module = qualified if qualified in self.known else qualified.rpartition(".")[0]
         if owner in (None, self.service, KERNEL):
+            if module in self.known and module not in self.present:
+                # A module split between other services (``shop.api.admin``) is not here.
+                return owner if owner not in (None, self.service, KERNEL) else \
+                    self.ownership.split_owners(module)
             return None
-        if qualified in self.values and qualified.rpartition(".")[0] in self.present:
+        if qualified in self.values and module in self.present:
             return None  # the type travels: its module here keeps a copy
         return owner
 
@@ -433,8 +444,10 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
         if bp is None:
             continue
         service = moved[context.name] = MovedService(context.name, bp.slug)
+        # Its modules, the modules of its definitions, and the kernel's (whole modules and
+        # the homes of kernel definitions such as the base exception).
         wanted = set(context.modules) | set(kernel)
-        wanted |= {s.rpartition(".")[0] for s in context.symbols}
+        wanted |= {s.rpartition(".")[0] for s in [*context.symbols, *kernel]}
         chosen = {m for m in wanted if m in modules}
         # Every package above a chosen module comes too: the layout must import.
         for name in list(chosen):

@@ -32,8 +32,10 @@ def _at(location: SourceLocation | None) -> str:
 def _how(analysis: Analysis, by_name: dict[str, ServiceBlueprint], catalog: EventCatalog,
          files: set[str], source: str, target: str, name: str = "") -> str:
     """What a use of ``name`` (``target``'s code) in ``source`` must become."""
-    if target == KERNEL or target not in by_name:
+    if target == KERNEL:
         return "stays local (shared kernel)"
+    if target not in by_name:
+        return f"a module split between {target}: each part is reached in its own service"
     models = {t.model: t.name for t in analysis.tables if t.model}
     model = next((m for m in models if name == m or name.startswith(m + ".")), None)
     if model is not None:
