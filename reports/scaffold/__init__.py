@@ -41,6 +41,12 @@ from reports.scaffold.events.evidence import (
 from reports.scaffold.gateway import GatewaySettings, render_gateway
 from reports.scaffold.grpc import grpc_requirements, render_grpc
 from reports.scaffold.grpc.render import stub_versions
+from reports.scaffold.legacy_runtime import (
+    LegacyRuntime,
+    attach_legacy_runtime,
+    plan_legacy_runtime,
+    render_legacy_runtime,
+)
 from reports.scaffold.move import Move, move_code
 from reports.scaffold.render import render_service, render_system_readme
 from reports.scaffold.runner import render_local_run
@@ -90,18 +96,23 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
     attach_events(events, blueprints, consuming=consuming)
     attach_sagas(sagas, blueprints)
     attach_evidence(evidence, blueprints)
+    # The monolith's code first: what it moved decides whether a service runs it.
+    move = Move({}, ["no source directory given"])
+    legacy: dict[str, LegacyRuntime] = {}
+    if source_root is not None:
+        move, moved = move_code(analysis, blueprints, out_dir, source_root=source_root)
+        written += moved
+        warnings += [f"code move: {note}" for note in move.notes]
+        legacy = plan_legacy_runtime(analysis, move, out_dir, source_root)
+        attach_legacy_runtime(legacy, blueprints)
     for bp in blueprints:
         written += render_service(bp, out_dir / "services" / bp.slug)
+    written += render_legacy_runtime(legacy, out_dir)
     written += render_tracing(analysis, out_dir)
     written += render_events(analysis, out_dir, events, consuming=consuming)
     written += render_sagas(analysis, out_dir, sagas, events)
     written += render_evidence(evidence, events, out_dir, saga_consumers(sagas))
     written += render_data_migration(blueprints, out_dir)
-    move = Move({}, ["no source directory given"])
-    if source_root is not None:
-        move, moved = move_code(analysis, blueprints, out_dir, source_root=source_root)
-        written += moved
-        warnings += [f"code move: {note}" for note in move.notes]
     if platform_error is None:
         written += render_gateway(analysis, out_dir, settings=gateway)
         written += render_compose(analysis, out_dir, gateway=gateway)

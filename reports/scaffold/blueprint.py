@@ -358,6 +358,8 @@ class ServiceBlueprint:
     # the (wire alias, model attribute) pairs of the event's key. With any, the service has
     # app/events/published.py and its repositories record the contract events of a change.
     contract_keys: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # the monolith's moved code runs in it (app/legacy_runtime.py, reports.scaffold.legacy_runtime)
+    legacy_runtime: bool = False
     # aggregate class → the function (app.events.evidence) its status changes call
     evidenced: dict[str, str] = field(default_factory=dict)
     requirements: list[str] = field(default_factory=lambda: list(BASE_REQUIREMENTS))

@@ -666,6 +666,8 @@ def main_imports(bp: ServiceBlueprint) -> str:
         imports.add("app.core.tracing", "grpc_client_interceptors")
     for module, router in bp.routers:
         imports.add(module, router)
+    if bp.legacy_runtime:
+        imports.add("app.legacy_runtime", "mount_legacy")
     return imports.render()
 
 

@@ -52,6 +52,7 @@ class Cut:
     owner: str  # the service that has it now
     kind: str  # "import" or "use"
     context: str = ""  # the definition the use is in
+    proxied: bool = False  # meanwhile a remote call (legacy/_strangler_remote.py)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class MovedService:
     files: list[str] = field(default_factory=list)  # monolith paths copied
     definitions: list[str] = field(default_factory=list)  # qualified names kept
     cuts: list[Cut] = field(default_factory=list)
+    proxied: bool = False  # its moved code calls other services (legacy/_strangler_remote.py)
 
 
 @dataclass
@@ -121,8 +123,11 @@ class _Pruner(cst.CSTTransformer):
     def __init__(self, module: str, is_package: bool, service: str, whole: bool,
                  ownership: Ownership, known_modules: set[str], path: str,
                  values: set[str], present: set[str], models: dict[str, str],
-                 tables: dict[str, str]) -> None:
+                 tables: dict[str, str],
+                 functions: set[str] | frozenset[str] = frozenset()) -> None:
         super().__init__()
+        self.functions = functions  # the monolith's top-level functions
+        self.proxies: dict[str, tuple[str, str]] = {}  # local name → (qualified, owner)
         self.values = values  # value types (enums, exceptions, schemas): copied, not cut
         self.present = present  # the modules this service gets
         self.models = models  # qualified ORM class → the service owning its table
@@ -180,6 +185,11 @@ class _Pruner(cst.CSTTransformer):
             return self.ownership.symbols.get(qualified) in (None, self.service, KERNEL)
         return self.ownership.owner(qualified) in (self.service, KERNEL)
 
+    def _proxiable(self, qualified: str, owner: str) -> bool:
+        """A function or module of one other service: reachable meanwhile by a remote call."""
+        return owner not in (KERNEL, "(nobody)") and "," not in owner and \
+            (qualified in self.functions or qualified in self.known)
+
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body: list[cst.CSTNode] = []
         for statement in updated_node.body:
@@ -188,6 +198,17 @@ class _Pruner(cst.CSTTransformer):
                     continue
                 self.kept.append(f"{self.module}.{statement.name.value}")
             body.append(statement)
+        if self.proxies:
+            last_import = max((i for i, st in enumerate(body)
+                               if isinstance(st, cst.SimpleStatementLine)
+                               and isinstance(st.body[0], cst.Import | cst.ImportFrom)),
+                              default=0)
+            lines = ["from _strangler_remote import Remote"]
+            lines += [f"{local} = Remote({qualified!r}, {owner!r})"
+                      for local, (qualified, owner) in sorted(self.proxies.items())]
+            added = [cst.parse_statement(line + "  # strangler: now in another service\n")
+                     for line in lines]
+            body[last_import + 1:last_import + 1] = added
         return updated_node.with_changes(body=body)
 
     def _enter(self, node: cst.ClassDef | cst.FunctionDef) -> None:
@@ -285,8 +306,11 @@ class _Pruner(cst.CSTTransformer):
             local = alias.asname.name.value if alias.asname and isinstance(
                 alias.asname.name, cst.Name) else name
             self.cut_names[(id(original_node), local)] = (qualified, owner)
+            proxied = self._proxiable(qualified, owner)
+            if proxied:
+                self.proxies[local] = (qualified, owner)
             self.cuts.append(Cut(self.path, self._line(original_node), qualified, owner,
-                                 "import", ".".join(self._definition)))
+                                 "import", ".".join(self._definition), proxied))
         if not kept:
             return cst.RemoveFromParent()
         if len(kept) != len(updated_node.names):
@@ -351,7 +375,7 @@ def _foreign_key(value: cst.BaseExpression) -> str | None:
 
 
 def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
-          path: str) -> list[Cut]:
+          path: str, proxied: frozenset[tuple[int, str]] = frozenset()) -> list[Cut]:
     """Where the code still uses a cut import: libcst's scope analysis gives every access
     of the import's binding (not a parameter, attribute or keyword of the same name); the
     attribute chain around it names what is used (``inventory.reserve_stock``)."""
@@ -381,8 +405,21 @@ def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
                         context.insert(0, walk.name.value)
                     walk = parents.get(walk)
                 found.append(Cut(path, positions[node].start.line, name, owner, "use",
-                                 ".".join(context)))
+                                 ".".join(context), key in proxied))
     return sorted(found, key=lambda c: (c.line, c.name))
+
+
+def top_level_functions(root: Path, modules: dict[str, PurePosixPath]) -> set[str]:
+    """Qualified names of the monolith's module-level functions."""
+    found: set[str] = set()
+    for name, relative in modules.items():
+        try:
+            tree = ast.parse((root / relative).read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        found |= {f"{name}.{n.name}" for n in tree.body
+                  if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    return found
 
 
 VALUE_BASES = frozenset({"Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "Exception",
@@ -435,6 +472,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     ownership = Ownership(analysis, known)
     values = value_types(root, modules, {t.model for t in analysis.tables if t.model})
     models = {t.model: t.owner for t in analysis.tables if t.model}
+    functions = top_level_functions(root, modules)
     tables = {t.name: t.owner for t in analysis.tables}
     kernel = {u.symbol for u in analysis.shared_kernel}
     written: list[Path] = []
@@ -465,15 +503,19 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
             whole = name in context.modules or name in kernel
             pruner = _Pruner(name, relative.name == "__init__.py", context.name, whole,
                              ownership, known, relative.as_posix(), values, chosen,
-                             models, tables)
+                             models, tables, functions)
             wrapper = MetadataWrapper(tree)
             pruned = wrapper.visit(pruner)
             # Lines are the monolith's: the uses are found on the original tree, and kept
             # where the code was kept.
             kept_defs = {k.rsplit(".", 1)[-1] for k in pruner.kept}
             service.cuts += pruner.cuts
-            service.cuts += [c for c in _uses(wrapper, pruner.cut_names, relative.as_posix())
+            proxied = frozenset(k for k in pruner.cut_names if k[1] in pruner.proxies)
+            service.cuts += [c for c in _uses(wrapper, pruner.cut_names, relative.as_posix(),
+                                              proxied)
                              if c.context.split(".")[0] in kept_defs or not c.context]
+            if pruner.proxies:
+                service.proxied = True
             service.definitions += pruner.kept
             service.files.append(relative.as_posix())
             written.append(write_generated(

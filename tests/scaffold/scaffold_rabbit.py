@@ -7,6 +7,7 @@ The machine's RabbitMQ is shared and is never stopped; an outage is the proxy go
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -101,7 +102,9 @@ def delete_queues(prefix: str, exchange: str | None = None) -> None:
                             text=True, timeout=60)
     names = [line.strip() for line in listed.stdout.splitlines()
              if line.strip().startswith(prefix)]
-    asyncio.run(_delete_all(names, exchange))
+    # cleanup: never let it hang a test (a broker busy with deletions can stall)
+    with contextlib.suppress(TimeoutError):
+        asyncio.run(asyncio.wait_for(_delete_all(names, exchange), 20))
 
 
 async def _delete_all(queues: list[str], exchange: str | None) -> None:

@@ -9,11 +9,15 @@ import hashlib
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
+from scaffold_processes import ServiceProcess, query, start_all
+from scaffold_rabbit import delete_queues
 from typer.testing import CliRunner
 
 from analyzer.model.analysis import Analysis
@@ -282,3 +286,47 @@ def test_what_does_not_import_is_what_the_todo_names(moved: tuple[Move, Path]) -
         if name == "users":  # its own API needs nothing another service has
             assert "shop.api.users" not in failed and "shop.services.users" not in failed
     assert imported >= 70
+
+
+def test_the_users_service_runs_the_monoliths_own_code(tmp_path: Path) -> None:
+    """The legacy runtime (app/legacy_runtime.py): the users service mounts the monolith's
+    routes, runs them on its own schema, answers the monolith's business errors with the
+    monolith's handler, and the audit-trail calls that went to the reporting service run
+    there through the remote stand-in (legacy/_strangler_remote.py)."""
+    result = CliRunner().invoke(app, ["scaffold", str(FIXTURE), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    tag = uuid.uuid4().hex[:8]
+    reporting = ServiceProcess(tmp_path / "services" / "reporting", f"legacy-{tag}",
+                               extra_env={"EVENTS_QUEUE": f"legacy-{tag}-reporting"})
+    users = ServiceProcess(tmp_path / "services" / "users", f"legacy-{tag}", extra_env={
+        "EVENTS_QUEUE": f"legacy-{tag}-users", "SHOP_JWT_SECRET": "legacy-test-" + "s" * 30,
+        "SHOP_PBKDF2_ITERATIONS": "1000",
+        "LEGACY_REPORTING_URL": f"http://127.0.0.1:{reporting.port}"})
+    try:
+        start_all([users, reporting])
+        shop = httpx.Client(base_url=users.url, timeout=10)
+        account = {"email": f"legacy-{tag}@example.com", "password": "s3cret-passw0rd",
+                   "full_name": "Legacy"}
+        created = shop.post("/api/users/register", json=account)
+        assert created.status_code == 201, created.text
+        again = shop.post("/api/users/register", json=account)
+        assert again.status_code == 409
+        assert again.json() == {"detail": {"code": "email_taken",
+                                           "message": "This e-mail address is already "
+                                                      "registered"}}
+        login = shop.post("/api/users/login", json={"email": account["email"],
+                                                    "password": account["password"]})
+        assert login.status_code == 200, login.text
+        me = shop.get("/api/users/me",
+                      headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        assert me.status_code == 200 and me.json()["email"] == account["email"]
+        rows = query(users.database, 'SELECT email FROM "users".users')
+        assert rows == [(account["email"],)]
+        audit = query(reporting.database, 'SELECT action, entity_id FROM "reporting".audit_log '
+                                          "ORDER BY id")
+        user_id = str(created.json()["id"])
+        assert audit == [("user.registered", user_id), ("user.login", user_id)]
+    finally:
+        users.stop()
+        reporting.stop()
+        delete_queues(f"legacy-{tag}", f"legacy-{tag}")

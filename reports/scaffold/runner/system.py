@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -229,6 +230,10 @@ class LocalSystem:
             "RABBITMQ_URL": o.rabbitmq_url,
         })
         env.update(client_addresses(self.manifest, o.host, self.ports, self.grpc_ports))
+        # where the monolith's moved code reaches the other services (legacy/_strangler_remote)
+        env.update({"LEGACY_" + re.sub(r"[^A-Z0-9]", "_", s.directory.upper()) + "_URL":
+                    f"http://{o.host}:{self.ports[s.name]}" for s in self.manifest.services
+                    if s.name in self.ports})
         env.update(self._tracing_env())
         env.update(o.extra_env)
         return env
@@ -353,7 +358,7 @@ class LocalSystem:
         self.gateway = ManagedProcess(
             "gateway", [nginx, "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"),
                         "-g", "daemon off;"],
-            cwd=prefix, env=dict(os.environ), sink=self.sink).start()
+            cwd=prefix, env={**os.environ, **self.options.extra_env}, sink=self.sink).start()
 
     def _wait_ready(self) -> None:
         pending = {f"http://{self.options.host}:{self.ports[name]}/ready": process

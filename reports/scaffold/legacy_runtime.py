@@ -1,0 +1,205 @@
+"""Run the monolith's moved code (``legacy/``) inside its service until it is ported.
+
+Per service with moved code: ``app/legacy_runtime.py`` mounts the monolith's routers of that
+service's operations ahead of the generated routes (where both have a path, the monolith's
+behaviour wins), points the monolith's SQLAlchemy engines and session factories at the
+service's own schema (a sync psycopg engine with ``search_path``), and registers the
+monolith's exception handlers. The handlers live in the monolith's composition root, which
+no service can import; they are extracted with the imports they use into
+``legacy/_strangler_handlers.py``, in every service that has what they need.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzer.model.analysis import Analysis
+from reports.scaffold.blueprint import ServiceBlueprint, add_requirements
+from reports.scaffold.move import LEGACY, Move
+from reports.scaffold.pysource import py_str
+from reports.scaffold.templating import code_templates, write_generated
+
+TEMPLATES = Path(__file__).parent / "templates"
+HANDLERS_MODULE = "_strangler_handlers"
+REMOTE_MODULE = "_strangler_remote"
+REQUIREMENTS = ["psycopg[binary]>=3.1"]
+
+
+@dataclass(frozen=True)
+class Handler:
+    exception: str  # qualified name of the exception class
+    name: str  # the handler function's name
+    source: str  # its source, dedented
+    needs: list[tuple[str, str]]  # (module, name) it imports; name "" for ``import module``
+    location: str
+
+
+@dataclass
+class LegacyRuntime:
+    service: str
+    directory: str
+    packages: list[str]
+    routers: list[str]
+    handlers: list[Handler] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)  # callable from other services
+
+
+def _module_of(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, tuple[str, str]]:
+    """Local name → (module, name) of the module-level imports (name "" for a module)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            for alias in node.names:
+                found[alias.asname or alias.name] = (base, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = (alias.name, "")
+    return found
+
+
+def find_handlers(root: Path) -> list[Handler]:
+    """``app.add_exception_handler(Error, handler)`` and ``@app.exception_handler(Error)``
+    in the monolith, with the handler's source and what it imports."""
+    handlers: list[Handler] = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "exception_handler" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        module = _module_of(path, root)
+        imported = _imports(tree, module, path.name == "__init__.py")
+        functions = {n.name: n for n in ast.walk(tree)
+                     if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        pairs: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr == "add_exception_handler" and len(node.args) == 2 and \
+                    isinstance(node.args[1], ast.Name) and node.args[1].id in functions:
+                pairs.append((node.args[0], functions[node.args[1].id]))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for decorator in node.decorator_list:
+                    if isinstance(decorator, ast.Call) and \
+                            isinstance(decorator.func, ast.Attribute) and \
+                            decorator.func.attr == "exception_handler" and decorator.args:
+                        pairs.append((decorator.args[0], node))
+        for error, function in pairs:
+            if not isinstance(error, ast.Name):
+                continue
+            if error.id in imported and imported[error.id][1]:
+                exception = ".".join(imported[error.id])
+            elif error.id in functions or any(isinstance(n, ast.ClassDef) and n.name == error.id
+                                              for n in tree.body):
+                exception = f"{module}.{error.id}"
+            else:
+                continue  # a framework's own exception class: the service handles those
+            body = ast.Module(body=[function], type_ignores=[])
+            for item in ast.walk(body):
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    item.decorator_list = [d for d in item.decorator_list
+                                           if not (isinstance(d, ast.Call)
+                                                   and isinstance(d.func, ast.Attribute)
+                                                   and d.func.attr == "exception_handler")]
+            used = {n.id for n in ast.walk(body) if isinstance(n, ast.Name)}
+            needs = sorted({imported[n] for n in used if n in imported})
+            handlers.append(Handler(exception, function.name, ast.unparse(body), needs,
+                                    f"{path.relative_to(root).as_posix()}:{function.lineno}"))
+    return handlers
+
+
+def _present(legacy: Path, module: str, name: str) -> bool:
+    """Whether the service's legacy tree has ``module`` (and ``name`` defined in it)."""
+    if not module:
+        return False
+    base = legacy / module.replace(".", "/")
+    path = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+    if not path.is_file():
+        return False
+    if not name:
+        return True
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    defined = {n.name for n in tree.body
+               if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)}
+    defined |= {t.id for n in tree.body if isinstance(n, ast.Assign)
+                for t in n.targets if isinstance(t, ast.Name)}
+    defined |= {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom)
+                for a in n.names}
+    return name in defined or (base / name).is_dir() or \
+        (base / f"{name}.py").is_file()
+
+
+def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path,
+                        source_root: Path) -> dict[str, LegacyRuntime]:
+    handlers = find_handlers(source_root)
+    plans: dict[str, LegacyRuntime] = {}
+    for context in analysis.services:
+        moved = move.services.get(context.name)
+        if moved is None or not moved.files:
+            continue
+        legacy = out_dir / "services" / moved.directory / LEGACY
+        present = {f.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+                   for f in moved.files}
+        routers = sorted({op.symbol.rpartition(".")[0] for op in context.operations
+                          if op.route} & present)
+        usable = [h for h in handlers
+                  if _present(legacy, *h.exception.rpartition(".")[::2])
+                  and all(_present(legacy, m, n) or not _monolith(m, present)
+                          for m, n in h.needs)]
+        own = (set(context.modules) | {s.rpartition(".")[0] for s in context.symbols}) & present
+        plans[context.name] = LegacyRuntime(
+            context.name, moved.directory,
+            sorted({f.split("/")[0].removesuffix(".py") for f in moved.files}),
+            routers, usable, sorted(own))
+    return plans
+
+
+def _monolith(module: str, present: set[str]) -> bool:
+    top = module.split(".")[0]
+    return any(p == top or p.startswith(top + ".") for p in present)
+
+
+def attach_legacy_runtime(plans: dict[str, LegacyRuntime],
+                          blueprints: list[ServiceBlueprint]) -> None:
+    for bp in blueprints:
+        if bp.name in plans:
+            bp.legacy_runtime = True
+            add_requirements(bp, REQUIREMENTS)
+
+
+def render_legacy_runtime(plans: dict[str, LegacyRuntime], out_dir: Path) -> list[Path]:
+    env = code_templates(TEMPLATES)
+    env.globals["py_str"] = py_str
+    written: list[Path] = []
+    for plan in plans.values():
+        root = out_dir / "services" / plan.directory
+        written.append(write_generated(
+            root / "app" / "legacy_runtime.py",
+            env.get_template("legacy_runtime.py.j2").render(plan=plan, module=HANDLERS_MODULE)))
+        written.append(write_generated(root / LEGACY / f"{REMOTE_MODULE}.py",
+                                       env.get_template("legacy_remote.py.j2").render()))
+        needs = sorted({need for h in plan.handlers for need in h.needs})
+        lines = ['"""The monolith\'s exception handlers, taken from its composition root by',
+                 'strangler (app/legacy_runtime.py registers them)."""', ""]
+        lines += [f"from {m} import {n}" if n else f"import {m}" for m, n in needs]
+        for handler in plan.handlers:
+            lines += ["", "", f"# {handler.location}", handler.source]
+        written.append(write_generated(root / LEGACY / f"{HANDLERS_MODULE}.py",
+                                       "\n".join(lines) + "\n"))
+    return written
