@@ -23,7 +23,6 @@ from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 HANDLERS_MODULE = "_strangler_handlers"
-REMOTE_MODULE = "_strangler_remote"
 REQUIREMENTS = ["psycopg[binary]>=3.1"]
 
 
@@ -192,8 +191,9 @@ def render_legacy_runtime(plans: dict[str, LegacyRuntime], out_dir: Path) -> lis
         written.append(write_generated(
             root / "app" / "legacy_runtime.py",
             env.get_template("legacy_runtime.py.j2").render(plan=plan, module=HANDLERS_MODULE)))
-        written.append(write_generated(root / LEGACY / f"{REMOTE_MODULE}.py",
-                                       env.get_template("legacy_remote.py.j2").render()))
+        # the callee side decodes with it too (the move writes it where imports use it)
+        written.append(write_generated(root / LEGACY / "_strangler_remote.py",
+                                       (TEMPLATES / "legacy_remote.py.j2").read_text()))
         needs = sorted({need for h in plan.handlers for need in h.needs})
         lines = ['"""The monolith\'s exception handlers, taken from its composition root by',
                  'strangler (app/legacy_runtime.py registers them)."""', ""]

@@ -514,8 +514,12 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
             service.cuts += [c for c in _uses(wrapper, pruner.cut_names, relative.as_posix(),
                                               proxied)
                              if c.context.split(".")[0] in kept_defs or not c.context]
-            if pruner.proxies:
-                service.proxied = True
+            if pruner.proxies and not service.proxied:
+                service.proxied = True  # the stand-in the rewritten imports use
+                remote = Path(__file__).parent / "templates" / "legacy_remote.py.j2"
+                written.append(write_generated(
+                    out_dir / "services" / bp.slug / LEGACY / "_strangler_remote.py",
+                    remote.read_text(encoding="utf-8")))
             service.definitions += pruner.kept
             service.files.append(relative.as_posix())
             written.append(write_generated(
