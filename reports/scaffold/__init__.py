@@ -44,6 +44,7 @@ from reports.scaffold.grpc.render import stub_versions
 from reports.scaffold.legacy_runtime import (
     LegacyRuntime,
     attach_legacy_runtime,
+    legacy_gateway_timeouts,
     plan_legacy_runtime,
     render_legacy_runtime,
 )
@@ -103,8 +104,9 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
         move, moved = move_code(analysis, blueprints, out_dir, source_root=source_root)
         written += moved
         warnings += [f"code move: {note}" for note in move.notes]
-        legacy = plan_legacy_runtime(analysis, move, out_dir, source_root)
+        legacy = plan_legacy_runtime(analysis, move, out_dir, source_root, blueprints)
         attach_legacy_runtime(legacy, blueprints)
+        gateway = legacy_gateway_timeouts(gateway, move)
     for bp in blueprints:
         written += render_service(bp, out_dir / "services" / bp.slug)
     written += render_legacy_runtime(legacy, out_dir)

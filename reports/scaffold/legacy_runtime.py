@@ -17,12 +17,16 @@ from pathlib import Path
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import ServiceBlueprint, add_requirements
+from reports.scaffold.gateway import GatewaySettings
 from reports.scaffold.move import LEGACY, Move
 from reports.scaffold.pysource import py_str
 from reports.scaffold.templating import code_templates, write_generated
 
 TEMPLATES = Path(__file__).parent / "templates"
 HANDLERS_MODULE = "_strangler_handlers"
+# How long a remote stand-in may take: its retries while the other service restarts
+# (LEGACY_CALL_RETRY, 20 s in legacy/_strangler_remote.py) and one call's timeout (10 s).
+LEGACY_CALL_WINDOW = 30.0
 REQUIREMENTS = ["psycopg[binary]>=3.1"]
 
 
@@ -43,6 +47,8 @@ class LegacyRuntime:
     routers: list[str]
     handlers: list[Handler] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)  # callable from other services
+    # other services' schemas its moved raw SQL reads (shared database, meanwhile)
+    read_schemas: list[str] = field(default_factory=list)
 
 
 def _module_of(path: Path, root: Path) -> str:
@@ -144,9 +150,18 @@ def _present(legacy: Path, module: str, name: str) -> bool:
         (base / f"{name}.py").is_file()
 
 
-def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path,
-                        source_root: Path) -> dict[str, LegacyRuntime]:
+def raw_sql_reads(analysis: Analysis, service: str) -> list[str]:
+    """The services whose tables ``service``'s code reads in raw SQL (a report's joins):
+    SQL the runtime cannot turn into calls, so it reads their schemas meanwhile."""
+    return sorted({t.owner for t in analysis.tables if t.owner != service
+                   for a in t.accesses
+                   if a.service == service and a.via == "raw_sql" and a.mode == "read"})
+
+
+def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path, source_root: Path,
+                        blueprints: list[ServiceBlueprint]) -> dict[str, LegacyRuntime]:
     handlers = find_handlers(source_root)
+    schemas = {bp.name: bp.schema for bp in blueprints}
     plans: dict[str, LegacyRuntime] = {}
     for context in analysis.services:
         moved = move.services.get(context.name)
@@ -165,13 +180,27 @@ def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path,
         plans[context.name] = LegacyRuntime(
             context.name, moved.directory,
             sorted({f.split("/")[0].removesuffix(".py") for f in moved.files}),
-            routers, usable, sorted(own))
+            routers, usable, sorted(own),
+            [schemas[o] for o in raw_sql_reads(analysis, context.name) if o in schemas])
     return plans
 
 
 def _monolith(module: str, present: set[str]) -> bool:
     top = module.split(".")[0]
     return any(p == top or p.startswith(top + ".") for p in present)
+
+
+def legacy_gateway_timeouts(gateway: GatewaySettings, move: Move) -> GatewaySettings:
+    """A service whose moved code calls other services waits for them (for one that is
+    restarting, up to LEGACY_CALL_WINDOW): the gateway must not give up on it sooner.
+    Timeouts set explicitly stay."""
+    slow = {name: max(gateway.timeout_for(name), LEGACY_CALL_WINDOW)
+            for name, service in move.services.items()
+            if service.proxied and name not in gateway.service_timeouts}
+    if not slow:
+        return gateway
+    return gateway.model_copy(update={"service_timeouts": {**gateway.service_timeouts,
+                                                           **slow}})
 
 
 def attach_legacy_runtime(plans: dict[str, LegacyRuntime],
@@ -191,9 +220,6 @@ def render_legacy_runtime(plans: dict[str, LegacyRuntime], out_dir: Path) -> lis
         written.append(write_generated(
             root / "app" / "legacy_runtime.py",
             env.get_template("legacy_runtime.py.j2").render(plan=plan, module=HANDLERS_MODULE)))
-        # the callee side decodes with it too (the move writes it where imports use it)
-        written.append(write_generated(root / LEGACY / "_strangler_remote.py",
-                                       (TEMPLATES / "legacy_remote.py.j2").read_text()))
         needs = sorted({need for h in plan.handlers for need in h.needs})
         lines = ['"""The monolith\'s exception handlers, taken from its composition root by',
                  'strangler (app/legacy_runtime.py registers them)."""', ""]

@@ -15,7 +15,10 @@ generated client, an event or a saga step.
 
 The monolith is only parsed, never imported or run, and nothing is written inside it.
 Files keep the monolith's package layout (``legacy/shop/services/orders.py``), so the moved
-code's own imports stay valid within the service; it is not wired into the service's app.
+code's own imports stay valid within the service. Cut imports become stand-ins meanwhile
+(``legacy/_strangler_remote.py``): another service's function a remote call, its model a
+``RemoteModel`` (rows from its API; SQL over it reads its schema), a relationship to it a
+``RemoteRelation``; ``app/legacy_runtime.py`` runs the moved code.
 """
 
 from __future__ import annotations
@@ -36,9 +39,14 @@ from libcst.metadata import (
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import ServiceBlueprint
-from reports.scaffold.templating import write_generated
+from reports.scaffold.pysource import py_str
+from reports.scaffold.relations import Relation, find_relations
+from reports.scaffold.templating import code_templates, write_generated
 
 KERNEL = "(shared kernel)"
+TEMPLATES = Path(__file__).parent / "templates"
+LOADERS = frozenset({"selectinload", "joinedload", "subqueryload", "lazyload",
+                     "immediateload", "raiseload", "noload", "defaultload"})
 LEGACY = "legacy"
 
 
@@ -124,10 +132,19 @@ class _Pruner(cst.CSTTransformer):
                  ownership: Ownership, known_modules: set[str], path: str,
                  values: set[str], present: set[str], models: dict[str, str],
                  tables: dict[str, str],
-                 functions: set[str] | frozenset[str] = frozenset()) -> None:
+                 functions: set[str] | frozenset[str] = frozenset(),
+                 model_tables: dict[str, str] | None = None,
+                 relations: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+                 relation_targets: dict[tuple[str, str], str] | None = None,
+                 ) -> None:
         super().__init__()
         self.functions = functions  # the monolith's top-level functions
         self.proxies: dict[str, tuple[str, str]] = {}  # local name → (qualified, owner)
+        self.model_tables = model_tables or {}  # qualified ORM class → its table
+        self.relations = relations  # (table, attribute) the stand-in can navigate
+        self.relation_targets = relation_targets or {}  # (table, attribute) → table there
+        self.remote_models: dict[str, tuple[str, str]] = {}  # local → (qualified, table)
+        self.remote_relations = False
         self.values = values  # value types (enums, exceptions, schemas): copied, not cut
         self.present = present  # the modules this service gets
         self.models = models  # qualified ORM class → the service owning its table
@@ -198,14 +215,19 @@ class _Pruner(cst.CSTTransformer):
                     continue
                 self.kept.append(f"{self.module}.{statement.name.value}")
             body.append(statement)
-        if self.proxies:
+        if self.proxies or self.remote_models or self.remote_relations:
             last_import = max((i for i, st in enumerate(body)
                                if isinstance(st, cst.SimpleStatementLine)
                                and isinstance(st.body[0], cst.Import | cst.ImportFrom)),
                               default=0)
-            lines = ["from _strangler_remote import Remote"]
+            names = (["Remote"] if self.proxies else []) + \
+                (["RemoteRelation"] if self.remote_relations else []) + \
+                (["remote_model"] if self.remote_models else [])
+            lines = [f"from _strangler_remote import {', '.join(names)}"]
             lines += [f"{local} = Remote({qualified!r}, {owner!r})"
                       for local, (qualified, owner) in sorted(self.proxies.items())]
+            lines += [f"{local} = remote_model({qualified!r}, {table!r})"
+                      for local, (qualified, table) in sorted(self.remote_models.items())]
             added = [cst.parse_statement(line + "  # strangler: now in another service\n")
                      for line in lines]
             body[last_import + 1:last_import + 1] = added
@@ -262,14 +284,21 @@ class _Pruner(cst.CSTTransformer):
             statement.targets[0].target
         attribute = cst.helpers.get_full_name_for_node(target) or "?"
         other = next(q for q in self.models if q.rsplit(".", 1)[-1] == foreign[0])
+        navigable = (self.model_tables.get(model), attribute) in self.relations
         self.cuts.append(Cut(self.path, line, other, str(self.model_names[foreign[0]]),
-                             "relationship", f"{self._definition[0]}.{attribute}"))
+                             "relationship", f"{self._definition[0]}.{attribute}", navigable))
+        if navigable:  # read from the owner meanwhile (legacy/_strangler_remote.py)
+            self.remote_relations = True
+            return updated_node.with_changes(body=[cst.parse_statement(
+                f"{attribute} = RemoteRelation()\n").body[0]])
         return cst.RemoveFromParent()
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         """``mapped_column(ForeignKey("orders.id"))`` of another service's table: the key
         stays a plain id column, the constraint goes (as in the generated models)."""
         func = (cst.helpers.get_full_name_for_node(updated_node.func) or "").rsplit(".", 1)[-1]
+        if func == "options":
+            return self._drop_remote_loads(updated_node)
         if func not in ("mapped_column", "Column") or \
                 (self._definition and not self._keep_definition(self._definition[0])):
             return updated_node
@@ -283,11 +312,32 @@ class _Pruner(cst.CSTTransformer):
                                      ".".join(self._definition)))
                 continue
             kept.append(arg)
-        if len(kept) == len(updated_node.args):
-            return updated_node
-        if kept:
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(args=kept)
+        return _with_args(updated_node, kept)
+
+    def _drop_remote_loads(self, node: cst.Call) -> cst.Call:
+        """``.options(selectinload(Payment.order))`` where ``Payment.order`` became a
+        ``RemoteRelation``: an eager-load hint SQL cannot follow to another service; the
+        attribute still loads (from the owner) when read, so the hint goes."""
+        tables = {q.rsplit(".", 1)[-1]: t for q, t in self.model_tables.items()}
+        kept: list[cst.Arg] = []
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, cst.Call) and value.args and \
+                    (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] \
+                    in LOADERS and isinstance(value.args[0].value, cst.Attribute):
+                target = value.args[0].value
+                model = cst.helpers.get_full_name_for_node(target.value) or ""
+                table = tables.get(model.rsplit(".", 1)[-1])
+                if (table, target.attr.value) in self.relations and \
+                        self._other(self.tables.get(table or "")) is False and \
+                        self._other(self._relation_owner(table, target.attr.value)):
+                    continue
+            kept.append(arg)
+        return _with_args(node, kept)
+
+    def _relation_owner(self, table: str | None, attribute: str) -> str | None:
+        target = self.relation_targets.get((table or "", attribute))
+        return self.tables.get(target) if target else None
 
     # ------------------------------------------------------------------ imports
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom,
@@ -309,6 +359,9 @@ class _Pruner(cst.CSTTransformer):
             proxied = self._proxiable(qualified, owner)
             if proxied:
                 self.proxies[local] = (qualified, owner)
+            elif qualified in self.model_tables and qualified in self.models:
+                proxied = True
+                self.remote_models[local] = (qualified, self.model_tables[qualified])
             self.cuts.append(Cut(self.path, self._line(original_node), qualified, owner,
                                  "import", ".".join(self._definition), proxied))
         if not kept:
@@ -337,6 +390,15 @@ class _Pruner(cst.CSTTransformer):
             return cst.RemoveFromParent()
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(names=kept)
+
+
+def _with_args(call: cst.Call, kept: list[cst.Arg]) -> cst.Call:
+    """``call`` with only the ``kept`` arguments (no trailing comma left behind)."""
+    if len(kept) == len(call.args):
+        return call
+    if kept:
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return call.with_changes(args=kept)
 
 
 def _relationship_targets(statement: cst.Assign | cst.AnnAssign) -> list[str]:
@@ -475,6 +537,10 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     functions = top_level_functions(root, modules)
     tables = {t.name: t.owner for t in analysis.tables}
     kernel = {u.symbol for u in analysis.shared_kernel}
+    model_tables = {t.model: t.name for t in analysis.tables if t.model}
+    relations = find_relations(root, analysis)
+    relation_keys = {(r.table, r.attribute) for r in relations}
+    remote = render_remote(analysis, blueprints, relations)
     written: list[Path] = []
     by_name = {bp.name: bp for bp in blueprints}
     for context in analysis.services:
@@ -503,25 +569,43 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
             whole = name in context.modules or name in kernel
             pruner = _Pruner(name, relative.name == "__init__.py", context.name, whole,
                              ownership, known, relative.as_posix(), values, chosen,
-                             models, tables, functions)
+                             models, tables, functions, model_tables, relation_keys,
+                             {(r.table, r.attribute): r.target for r in relations})
             wrapper = MetadataWrapper(tree)
             pruned = wrapper.visit(pruner)
             # Lines are the monolith's: the uses are found on the original tree, and kept
             # where the code was kept.
             kept_defs = {k.rsplit(".", 1)[-1] for k in pruner.kept}
             service.cuts += pruner.cuts
-            proxied = frozenset(k for k in pruner.cut_names if k[1] in pruner.proxies)
+            proxied = frozenset(k for k in pruner.cut_names
+                                if k[1] in pruner.proxies or k[1] in pruner.remote_models)
             service.cuts += [c for c in _uses(wrapper, pruner.cut_names, relative.as_posix(),
                                               proxied)
                              if c.context.split(".")[0] in kept_defs or not c.context]
-            if pruner.proxies and not service.proxied:
-                service.proxied = True  # the stand-in the rewritten imports use
-                remote = Path(__file__).parent / "templates" / "legacy_remote.py.j2"
-                written.append(write_generated(
-                    out_dir / "services" / bp.slug / LEGACY / "_strangler_remote.py",
-                    remote.read_text(encoding="utf-8")))
             service.definitions += pruner.kept
             service.files.append(relative.as_posix())
             written.append(write_generated(
                 out_dir / "services" / bp.slug / LEGACY / relative, pruned.code))
+        service.proxied = any(cut.proxied for cut in service.cuts)
+        if service.files:  # the stand-ins the rewritten imports use, and the callee side
+            written.append(write_generated(
+                out_dir / "services" / bp.slug / LEGACY / "_strangler_remote.py", remote))
     return Move(moved, notes), written
+
+
+def render_remote(analysis: Analysis, blueprints: list[ServiceBlueprint],
+                  relations: list[Relation]) -> str:
+    """``legacy/_strangler_remote.py``: the remote stand-ins, with the system's tables,
+    their owners (service directories), schemas and columns, and the monolith's
+    relationships between them."""
+    slugs = {bp.name: bp.slug for bp in blueprints}
+    schemas = {bp.name: bp.schema for bp in blueprints}
+    env = code_templates(TEMPLATES)
+    env.globals["py_str"] = py_str
+    return env.get_template("legacy_remote.py.j2").render(
+        owners=sorted((t.name, slugs.get(t.owner, t.owner)) for t in analysis.tables),
+        primary_keys=sorted((t.name, [c.name for c in t.columns if c.primary_key] or ["id"])
+                            for t in analysis.tables),
+        relations=relations,
+        tables=[(t.name, schemas[t.owner], t.columns) for t in analysis.tables
+                if t.columns and t.owner in schemas])

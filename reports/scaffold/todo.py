@@ -73,10 +73,13 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
              "app.data_migration --source <monolith database URL>` in each service)."]
     if moved:
         lines.append("The monolith's code was moved into each service's `legacy/` (its "
-                     "definitions and the shared kernel, same package layout); imports of "
-                     "code that went to another service were cut there. The moved code is "
-                     "not wired into the service's app yet: each item below is a place it "
-                     "must be changed first.")
+                     "definitions and the shared kernel, same package layout) and runs there "
+                     "(`app/legacy_runtime.py` mounts its routes ahead of the generated ones). "
+                     "Where it reaches code or rows that went to another service, a stand-in "
+                     "in `legacy/_strangler_remote.py` bridges meanwhile: a remote call of the "
+                     "owner, its rows from the owner's API, SQL over its tables read from its "
+                     "schema. Each item below is such a place: it must become the generated "
+                     "client, an event or a projection.")
     else:
         lines.append("The monolith's code was not moved ("
                      + "; ".join(move.notes if move and move.notes else
@@ -84,6 +87,7 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                      + "): every operation below is to be ported by hand.")
     lines.append("")
     total = 0
+    models = {t.model for t in analysis.tables if t.model}
     for context in analysis.services:
         bp = by_name.get(context.name)
         if bp is None:
@@ -105,12 +109,20 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                 how = {"foreign key": "the id stays; read the row through its owner's API",
                        "table": "its rows belong to the owner's service"}.get(cut.kind) or \
                     _how(analysis, by_name, catalog, files, context.name, cut.owner, cut.name)
+                meanwhile = ""
+                if cut.proxied:
+                    model = cut.name in models or cut.name.rpartition(".")[0] in models
+                    meanwhile = " (meanwhile: " + (
+                        "read from its owner when used" if cut.kind == "relationship" else
+                        "rows by key from the owner's API, SQL over its table read from its "
+                        "schema" if model else "a remote call of the owner") + ")"
                 items.append(
                     f"- [ ] {markdown_code(f'{cut.path}:{cut.line}')}{where}: {what} "
-                    f"{markdown_code(cut.name)}, now in {markdown_text(cut.owner)}: {how}")
+                    f"{markdown_code(cut.name)}, now in {markdown_text(cut.owner)}: {how}"
+                    f"{meanwhile}")
         for op in context.operations:
             route = f" ({op.http_method} {op.route})" if op.route else ""
-            state = ("moved to `legacy/`, not mounted in the app" if service is not None
+            state = ("moved to `legacy/`, run by `app/legacy_runtime.py`" if service is not None
                      else "not moved")
             items.append(f"- [ ] {_at(op.location)} {markdown_code(op.symbol)}{route}: "
                          f"{op.kind} {state}; the generated REST API has create/read/update/"
@@ -129,7 +141,10 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                 if access.via == "raw_sql":
                     items.append(f"- [ ] {_at(access.location)} {markdown_code(access.symbol)} "
                                  f"{access.mode}s {markdown_text(dep.target)}'s tables in raw "
-                                 f"SQL: replace with its API or a local copy fed by events")
+                                 f"SQL: replace with its API or a local copy fed by events"
+                                 + (" (meanwhile the moved code reads its schema in the shared"
+                                    " database)" if service is not None and
+                                    access.mode == "read" else ""))
         for saga in analysis.sagas:
             for step in saga.steps:
                 if step.service == context.name and step.compensation:

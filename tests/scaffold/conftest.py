@@ -28,6 +28,21 @@ def shop_services(shop_analysis: Analysis, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
+def fixture_system(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``strangler scaffold fixtures/shop_monolith -o <out>``, once per session (the tests
+    that use it only read it and run it)."""
+    from scaffold_monolith import FIXTURE
+    from typer.testing import CliRunner
+
+    from strangler.cli import app
+
+    out = tmp_path_factory.mktemp("fixture-system")
+    result = CliRunner().invoke(app, ["scaffold", str(FIXTURE), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared by every mypy run over generated services (quality and fixture tests):
     third-party packages are analysed once."""
