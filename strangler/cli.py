@@ -207,6 +207,11 @@ def run(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for /ready.")] = 60.0,
     log_dir: Annotated[Path | None, typer.Option(help="One log file per process.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No process output.")] = False,
+    jwt_algorithm: Annotated[list[str] | None, typer.Option(
+        help="Token algorithms the gateway accepts instead of the generated ones, e.g. "
+             "HS256 for a monolith's own HMAC tokens (secret in GATEWAY_JWT_SECRET).")] = None,
+    rate_limit: Annotated[int | None, typer.Option(
+        help="Gateway requests per window per user or address.")] = None,
 ) -> None:
     """Run a generated system without Docker: services, migrations and the nginx gateway
     against the local PostgreSQL, Redis and RabbitMQ, until Ctrl-C."""
@@ -219,6 +224,8 @@ def run(
         redis_host=redis_host, redis_port=redis_port, python=python, nginx=nginx,
         reload=reload, migrate=migrate, otlp_endpoint=otlp_endpoint,
         jwt_public_key=jwt_public_key, ready_timeout=timeout, log_dir=log_dir, quiet=quiet,
+        gateway_overrides={**({"jwt_algorithms": jwt_algorithm} if jwt_algorithm else {}),
+                           **({"rate_limit": rate_limit} if rate_limit else {})},
     )
     try:
         code = run_system(out, options)

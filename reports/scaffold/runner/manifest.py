@@ -90,8 +90,10 @@ def local_gateway_settings(manifest: LocalManifest, *, host: str = LOCAL_HOST,
                            gateway_port: int | None = None, ports: dict[str, int] | None = None,
                            redis_host: str = LOCAL_HOST, redis_port: int = 6379,
                            modules: list[str] | None = None,
-                           public_key_pem: str | None = None) -> GatewaySettings:
-    """The docker-compose gateway's settings, pointed at processes on ``host``."""
+                           public_key_pem: str | None = None,
+                           overrides: dict[str, object] | None = None) -> GatewaySettings:
+    """The docker-compose gateway's settings, pointed at processes on ``host``
+    (``overrides``: settings changed for this run, e.g. the token algorithm)."""
     ports = ports or {}
     port = gateway_port or int(manifest.gateway.listen.rsplit(":", 1)[-1])
     values = manifest.gateway.model_dump()
@@ -103,6 +105,7 @@ def local_gateway_settings(manifest: LocalManifest, *, host: str = LOCAL_HOST,
         "nginx_modules": DEBIAN_LUA_MODULES if modules is None else modules,
         "jwt_public_key_pem": public_key_pem,
     })
+    values.update(overrides or {})
     return GatewaySettings.model_validate(values)
 
 

@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TextIO
+from typing import Any, Self, TextIO
 from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError
@@ -84,6 +84,9 @@ class RunOptions:
     # their own (default: the services' own names).
     queue_prefix: str = ""
     events_exchange: str | None = None
+    # gateway settings changed for this run (e.g. {"jwt_algorithms": ["HS256"]} for a
+    # monolith's own HMAC tokens, whose secret is GATEWAY_JWT_SECRET in extra_env)
+    gateway_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def _reachable(host: str, port: int, timeout: float = 2.0) -> bool:
@@ -150,6 +153,25 @@ class LocalSystem:
         if self.gateway is not None:
             stop_all([self.gateway], grace=self.options.stop_timeout)
         stop_all(list(self.services.values()), grace=self.options.stop_timeout)
+
+    def stop_service(self, name: str, *, kill: bool = False) -> None:
+        """Stop one service: SIGTERM and its grace, or SIGKILL at once (a crash)."""
+        process = self.services[name]
+        if kill:
+            process.signal_group(signal.SIGKILL)
+            process.wait(self.options.stop_timeout)
+            process.finish()
+        else:
+            stop_all([process], grace=self.options.stop_timeout)
+
+    def start_service(self, name: str) -> ManagedProcess:
+        """Start a stopped service again, same command, port and environment."""
+        old = self.services[name]
+        if old.exited() is None:
+            raise RunError(f"{name} is still running")
+        self.services[name] = ManagedProcess(old.name, old.command, cwd=old.cwd,
+                                             env=old.env, sink=self.sink).start()
+        return self.services[name]
 
     def exited(self) -> ManagedProcess | None:
         """A process that ended on its own, if any."""
@@ -321,7 +343,7 @@ class LocalSystem:
             return local_gateway_settings(
                 self.manifest, host=o.host, gateway_port=self.gateway_port, ports=self.ports,
                 redis_host=o.redis_host, redis_port=o.redis_port, modules=modules,
-                public_key_pem=self._jwt_public_key())
+                public_key_pem=self._jwt_public_key(), overrides=o.gateway_overrides)
         except ValidationError as exc:
             raise RunError(f"gateway settings: {exc}") from exc
 
