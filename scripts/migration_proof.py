@@ -191,10 +191,13 @@ def proof_env() -> dict[str, str]:
 
 @contextmanager
 def migrated_system(out: Path, env: dict[str, str], *, generated: bool = False,
-                    quiet: bool = True) -> Iterator[LocalSystem]:
+                    quiet: bool = True, rabbitmq_url: str = RABBITMQ_URL,
+                    rate_limit: int = 100_000) -> Iterator[LocalSystem]:
     """Steps 1-4: the system generated in ``out`` (unless ``generated``), running, with
     the monolith's data (its admin) migrated into it; stopped and its databases and
-    queues removed afterwards."""
+    queues removed afterwards. ``rabbitmq_url``: where the services reach the broker (a
+    proxy a test cuts); ``rate_limit``: the gateway's requests per minute per user or
+    address (the suite sends at most 187 from one address)."""
     from reports.scaffold.runner.system import LocalSystem, RunOptions
 
     tag = uuid.uuid4().hex[:8]
@@ -212,13 +215,12 @@ def migrated_system(out: Path, env: dict[str, str], *, generated: bool = False,
         cleanup.callback(_admin_sql, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         cleanup.callback(delete_queues, prefix)
         options = RunOptions(gateway_port=free_port(), base_port=None, database=database,
-                             ports={}, rabbitmq_url=RABBITMQ_URL, log_dir=logs, quiet=quiet,
+                             ports={}, rabbitmq_url=rabbitmq_url, log_dir=logs, quiet=quiet,
                              extra_env=env, queue_prefix=prefix,
                              events_exchange=f"proof-{tag}",
-                             # the monolith's own tokens; the suite's requests, from one
-                             # address, stay under the limit
+                             # the monolith's own tokens
                              gateway_overrides={"jwt_algorithms": ["HS256"],
-                                                "rate_limit": 100_000})
+                                                "rate_limit": rate_limit})
         system = LocalSystem(out, options)
         for name in system.ports:
             system.ports[name] = free_port()

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzer.model.analysis import Analysis
-from reports.scaffold.blueprint import ServiceBlueprint, add_requirements
+from reports.scaffold.blueprint import LifespanComponent, ServiceBlueprint, add_requirements
 from reports.scaffold.gateway import GatewaySettings
-from reports.scaffold.move import LEGACY, Move
+from reports.scaffold.move import LEGACY, Move, module_imports
 from reports.scaffold.pysource import py_str
 from reports.scaffold.templating import code_templates, write_generated
 
@@ -49,6 +49,7 @@ class LegacyRuntime:
     modules: list[str] = field(default_factory=list)  # callable from other services
     # other services' schemas its moved raw SQL reads (shared database, meanwhile)
     read_schemas: list[str] = field(default_factory=list)
+    outbox_table: str = ""  # where its moved code's messages are written
 
 
 def _module_of(path: Path, root: Path) -> str:
@@ -56,25 +57,6 @@ def _module_of(path: Path, root: Path) -> str:
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
-
-
-def _imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, tuple[str, str]]:
-    """Local name → (module, name) of the module-level imports (name "" for a module)."""
-    package = module if is_package else module.rpartition(".")[0]
-    found: dict[str, tuple[str, str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                parts = parts[: len(parts) - node.level + 1]
-                base = ".".join([*parts, base] if base else parts)
-            for alias in node.names:
-                found[alias.asname or alias.name] = (base, alias.name)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                found[alias.asname or alias.name.split(".")[0]] = (alias.name, "")
-    return found
 
 
 def find_handlers(root: Path) -> list[Handler]:
@@ -90,7 +72,7 @@ def find_handlers(root: Path) -> list[Handler]:
         except SyntaxError:
             continue
         module = _module_of(path, root)
-        imported = _imports(tree, module, path.name == "__init__.py")
+        imported = module_imports(tree, module, path.name == "__init__.py")
         functions = {n.name: n for n in ast.walk(tree)
                      if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         pairs: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef]] = []
@@ -162,6 +144,7 @@ def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path, source_ro
                         blueprints: list[ServiceBlueprint]) -> dict[str, LegacyRuntime]:
     handlers = find_handlers(source_root)
     schemas = {bp.name: bp.schema for bp in blueprints}
+    outboxes = {bp.name: bp.outbox_table for bp in blueprints}
     plans: dict[str, LegacyRuntime] = {}
     for context in analysis.services:
         moved = move.services.get(context.name)
@@ -181,7 +164,8 @@ def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path, source_ro
             context.name, moved.directory,
             sorted({f.split("/")[0].removesuffix(".py") for f in moved.files}),
             routers, usable, sorted(own),
-            [schemas[o] for o in raw_sql_reads(analysis, context.name) if o in schemas])
+            [schemas[o] for o in raw_sql_reads(analysis, context.name) if o in schemas],
+            outboxes.get(context.name, ""))
     return plans
 
 
@@ -209,6 +193,10 @@ def attach_legacy_runtime(plans: dict[str, LegacyRuntime],
         if bp.name in plans:
             bp.legacy_runtime = True
             add_requirements(bp, REQUIREMENTS)
+            bp.lifespan_components.append(LifespanComponent(
+                "app.legacy_runtime", "legacy_messages",
+                "the calls other services' moved code sent as messages "
+                "(legacy/_strangler_remote.py), on LEGACY_QUEUE"))
 
 
 def render_legacy_runtime(plans: dict[str, LegacyRuntime], out_dir: Path) -> list[Path]:

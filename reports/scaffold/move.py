@@ -24,6 +24,7 @@ code's own imports stay valid within the service. Cut imports become stand-ins m
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -48,6 +49,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 LOADERS = frozenset({"selectinload", "joinedload", "subqueryload", "lazyload",
                      "immediateload", "raiseload", "noload", "defaultload"})
 LEGACY = "legacy"
+# The names the monolith's code gives its database session (a call passing one wrote into
+# the caller's transaction).
+SESSION_NAMES = frozenset({"session", "db", "db_session", "dbsession", "sess"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Cut:
     kind: str  # "import" or "use"
     context: str = ""  # the definition the use is in
     proxied: bool = False  # meanwhile a remote call (legacy/_strangler_remote.py)
+    message: bool = False  # a call sent as a message after the caller's commit
 
 
 @dataclass
@@ -136,8 +141,14 @@ class _Pruner(cst.CSTTransformer):
                  model_tables: dict[str, str] | None = None,
                  relations: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
                  relation_targets: dict[tuple[str, str], str] | None = None,
+                 quiet: set[str] | frozenset[str] = frozenset(),
+                 sinks: set[str] | None = None,
                  ) -> None:
         super().__init__()
+        self.quiet = quiet  # the monolith's functions that raise nothing
+        self.sinks = sinks  # the services calls may become messages to (None: any)
+        # (line, qualified, owner) of the calls sent as messages
+        self.messages: set[tuple[int, str, str]] = set()
         self.functions = functions  # the monolith's top-level functions
         self.proxies: dict[str, tuple[str, str]] = {}  # local name → (qualified, owner)
         self.model_tables = model_tables or {}  # qualified ORM class → its table
@@ -232,6 +243,32 @@ class _Pruner(cst.CSTTransformer):
                      for line in lines]
             body[last_import + 1:last_import + 1] = added
         return updated_node.with_changes(body=body)
+
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.Expr:
+        """``notifications.send_order_confirmation(session, order)`` as a statement, into
+        another service's function that raises nothing: the caller neither uses its value
+        nor sees it fail, and it wrote into the caller's session. It becomes
+        ``....as_message(session, order)``: recorded in the caller's outbox in the caller's
+        transaction, run by the owner when the message arrives (at least once, de-duplicated
+        by its id), so it happens if and only if the caller commits."""
+        call = updated_node.value
+        if not isinstance(call, cst.Call):
+            return updated_node
+        name = cst.helpers.get_full_name_for_node(call.func) or ""
+        local = name.split(".")[0]
+        if local not in self.proxies:
+            return updated_node
+        target, owner = self.proxies[local]
+        qualified = target + name[len(local):]
+        if self.sinks is not None and owner not in self.sinks:
+            return updated_node
+        if qualified not in self.quiet or not any(
+                isinstance(arg.value, cst.Name) and arg.value.value in SESSION_NAMES
+                for arg in call.args):
+            return updated_node
+        self.messages.add((self._line(original_node), qualified, owner))
+        return updated_node.with_changes(value=call.with_changes(
+            func=cst.Attribute(value=call.func, attr=cst.Name("as_message"))))
 
     def _enter(self, node: cst.ClassDef | cst.FunctionDef) -> None:
         self._definition.append(node.name.value)
@@ -437,7 +474,9 @@ def _foreign_key(value: cst.BaseExpression) -> str | None:
 
 
 def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
-          path: str, proxied: frozenset[tuple[int, str]] = frozenset()) -> list[Cut]:
+          path: str, proxied: frozenset[tuple[int, str]] = frozenset(),
+          messages: set[tuple[int, str]] | frozenset[tuple[int, str]] = frozenset(),
+          ) -> list[Cut]:
     """Where the code still uses a cut import: libcst's scope analysis gives every access
     of the import's binding (not a parameter, attribute or keyword of the same name); the
     attribute chain around it names what is used (``inventory.reserve_stock``)."""
@@ -466,22 +505,86 @@ def _uses(wrapper: MetadataWrapper, cut: dict[tuple[int, str], tuple[str, str]],
                     if isinstance(walk, cst.FunctionDef | cst.ClassDef):
                         context.insert(0, walk.name.value)
                     walk = parents.get(walk)
-                found.append(Cut(path, positions[node].start.line, name, owner, "use",
-                                 ".".join(context), key in proxied))
+                line = positions[node].start.line
+                found.append(Cut(path, line, name, owner, "use", ".".join(context),
+                                 key in proxied, (line, name) in messages))
     return sorted(found, key=lambda c: (c.line, c.name))
+
+
+def _parsed(root: Path, modules: dict[str, PurePosixPath],
+            ) -> Iterator[tuple[str, PurePosixPath, ast.Module]]:
+    """(module name, path, syntax tree) of every monolith module Python can parse."""
+    for name, relative in modules.items():
+        try:
+            yield name, relative, ast.parse((root / relative).read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
 
 
 def top_level_functions(root: Path, modules: dict[str, PurePosixPath]) -> set[str]:
     """Qualified names of the monolith's module-level functions."""
     found: set[str] = set()
-    for name, relative in modules.items():
-        try:
-            tree = ast.parse((root / relative).read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
+    for name, _, tree in _parsed(root, modules):
         found |= {f"{name}.{n.name}" for n in tree.body
                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     return found
+
+
+def module_imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, tuple[str, str]]:
+    """Local name → (module, name) of the module-level imports (name "" for a module)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            for alias in node.names:
+                found[alias.asname or alias.name] = (base, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = (alias.name, "")
+    return found
+
+
+def quiet_functions(root: Path, modules: dict[str, PurePosixPath]) -> set[str]:
+    """The monolith's module-level functions that raise nothing: no ``raise`` or ``assert``
+    of their own, and none in the monolith's functions they call (by name, in their module
+    or through its imports; followed to the end). A call of one whose value is not used can
+    become a message: the caller never sees it fail."""
+    calls: dict[str, set[str]] = {}
+    raising: set[str] = set()
+    for name, relative, tree in _parsed(root, modules):
+        imported = module_imports(tree, name, relative.name == "__init__.py")
+        local = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            qualified = f"{name}.{node.name}"
+            targets = calls.setdefault(qualified, set())
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Raise | ast.Assert):
+                    raising.add(qualified)
+                elif isinstance(sub, ast.Call):
+                    func = sub.func
+                    if isinstance(func, ast.Name) and func.id in local:
+                        targets.add(f"{name}.{func.id}")
+                    elif isinstance(func, ast.Name) and func.id in imported:
+                        targets.add(".".join(filter(None, imported[func.id])))
+                    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                            and func.value.id in imported:
+                        base = ".".join(filter(None, imported[func.value.id]))
+                        targets.add(f"{base}.{func.attr}")
+    changed = True
+    while changed:
+        changed = False
+        for qualified, targets in calls.items():
+            if qualified not in raising and targets & raising:
+                raising.add(qualified)
+                changed = True
+    return set(calls) - raising
 
 
 VALUE_BASES = frozenset({"Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "Exception",
@@ -494,11 +597,7 @@ def value_types(root: Path, modules: dict[str, PurePosixPath], models: set[str])
     service that has their module keeps a copy, like a contract type, instead of a cut;
     ORM models are never values (their rows belong to one service)."""
     bases: dict[str, list[str]] = {}
-    for name, relative in modules.items():
-        try:
-            tree = ast.parse((root / relative).read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
+    for name, _, tree in _parsed(root, modules):
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
                 bases[f"{name}.{node.name}" if name else node.name] = [
@@ -515,6 +614,53 @@ def value_types(root: Path, modules: dict[str, PurePosixPath], models: set[str])
                 simple.add(qualified.rsplit(".", 1)[-1])
                 changed = True
     return values
+
+
+@dataclass
+class _MovedFile:
+    """One monolith module as one service keeps it (pruned again when the services that can
+    receive messages are known)."""
+
+    service: MovedService
+    slug: str
+    relative: PurePosixPath
+    tree: cst.Module
+    prune: Callable[[set[str] | None], _Pruner]
+    code: str = ""
+    cuts: list[Cut] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    messages: set[tuple[int, str, str]] = field(default_factory=set)
+
+    def run(self, sinks: set[str] | None) -> _MovedFile:
+        pruner = self.prune(sinks)
+        wrapper = MetadataWrapper(self.tree)
+        self.code = wrapper.visit(pruner).code
+        # Lines are the monolith's: the uses are found on the original tree, and kept
+        # where the code was kept.
+        kept_defs = {k.rsplit(".", 1)[-1] for k in pruner.kept}
+        proxied = frozenset(k for k in pruner.cut_names
+                            if k[1] in pruner.proxies or k[1] in pruner.remote_models)
+        self.kept, self.messages = pruner.kept, pruner.messages
+        messages = {(line, name) for line, name, _ in pruner.messages}
+        self.cuts = pruner.cuts + [
+            c for c in _uses(wrapper, pruner.cut_names, self.relative.as_posix(), proxied,
+                             messages)
+            if c.context.split(".")[0] in kept_defs or not c.context]
+        return self
+
+
+def _answering(files: list[_MovedFile], analysis: Analysis, functions: set[str],
+               models: set[str]) -> set[str]:
+    """The services other services wait on: a call of their function whose answer is used
+    (a use that did not become a message), their models' rows read, their tables read in
+    other services' SQL. (A relationship only declared towards their model, or their module
+    named in a composition root, does not wait on them.)"""
+    answering = {t.owner for t in analysis.tables
+                 for a in t.accesses if a.service != t.owner and a.mode == "read"}
+    for file in files:
+        answering |= {c.owner for c in file.cuts if c.kind == "use" and not c.message
+                      and (c.name in functions or c.name in models)}
+    return answering
 
 
 def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: Path, *,
@@ -535,6 +681,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     values = value_types(root, modules, {t.model for t in analysis.tables if t.model})
     models = {t.model: t.owner for t in analysis.tables if t.model}
     functions = top_level_functions(root, modules)
+    quiet = quiet_functions(root, modules)
     tables = {t.name: t.owner for t in analysis.tables}
     kernel = {u.symbol for u in analysis.shared_kernel}
     model_tables = {t.model: t.name for t in analysis.tables if t.model}
@@ -543,6 +690,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     remote = render_remote(analysis, blueprints, relations)
     written: list[Path] = []
     by_name = {bp.name: bp for bp in blueprints}
+    files: list[_MovedFile] = []
     for context in analysis.services:
         bp = by_name.get(context.name)
         if bp is None:
@@ -567,29 +715,34 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
                 notes.append(f"{relative}:{exc.raw_line}: not moved, libcst cannot parse it")
                 continue
             whole = name in context.modules or name in kernel
-            pruner = _Pruner(name, relative.name == "__init__.py", context.name, whole,
-                             ownership, known, relative.as_posix(), values, chosen,
-                             models, tables, functions, model_tables, relation_keys,
-                             {(r.table, r.attribute): r.target for r in relations})
-            wrapper = MetadataWrapper(tree)
-            pruned = wrapper.visit(pruner)
-            # Lines are the monolith's: the uses are found on the original tree, and kept
-            # where the code was kept.
-            kept_defs = {k.rsplit(".", 1)[-1] for k in pruner.kept}
-            service.cuts += pruner.cuts
-            proxied = frozenset(k for k in pruner.cut_names
-                                if k[1] in pruner.proxies or k[1] in pruner.remote_models)
-            service.cuts += [c for c in _uses(wrapper, pruner.cut_names, relative.as_posix(),
-                                              proxied)
-                             if c.context.split(".")[0] in kept_defs or not c.context]
-            service.definitions += pruner.kept
-            service.files.append(relative.as_posix())
-            written.append(write_generated(
-                out_dir / "services" / bp.slug / LEGACY / relative, pruned.code))
+
+            def prune(sinks: set[str] | None, *, name: str = name, relative: PurePosixPath =
+                      relative, whole: bool = whole, chosen: set[str] = chosen,
+                      service: str = context.name) -> _Pruner:
+                return _Pruner(name, relative.name == "__init__.py", service, whole,
+                               ownership, known, relative.as_posix(), values, chosen,
+                               models, tables, functions, model_tables, relation_keys,
+                               {(r.table, r.attribute): r.target for r in relations},
+                               quiet, sinks)
+            files.append(_MovedFile(service, bp.slug, relative, tree, prune).run(None))
+    # A call becomes a message only into a service no other service waits on: one whose
+    # code others only call that way, whose models and rows they do not read.
+    sinks = set(moved) - _answering(files, analysis, functions, set(models))
+    for file in files:
+        if any(owner not in sinks for _, _, owner in file.messages):
+            file.run(sinks)
+        service = file.service
+        service.cuts += file.cuts
+        service.definitions += file.kept
+        service.files.append(file.relative.as_posix())
+        written.append(write_generated(
+            out_dir / "services" / file.slug / LEGACY / file.relative, file.code))
+    for service in moved.values():
         service.proxied = any(cut.proxied for cut in service.cuts)
         if service.files:  # the stand-ins the rewritten imports use, and the callee side
             written.append(write_generated(
-                out_dir / "services" / bp.slug / LEGACY / "_strangler_remote.py", remote))
+                out_dir / "services" / service.directory / LEGACY / "_strangler_remote.py",
+                remote))
     return Move(moved, notes), written
 
 

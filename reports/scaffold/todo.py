@@ -86,21 +86,35 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                                  ["run scaffold on the monolith's directory"])
                      + "): every operation below is to be ported by hand.")
     lines.append("")
-    total = 0
+    total = converted = 0
     models = {t.model for t in analysis.tables if t.model}
     for context in analysis.services:
         bp = by_name.get(context.name)
         if bp is None:
             continue
         items: list[str] = []
+        done: list[str] = []
         service = move.services.get(context.name) if move else None
         if service is not None:
             seen: set[tuple[str, int, str]] = set()
+            waiting = [c.name for c in service.cuts if c.kind == "use" and not c.message]
+            sent = [c.name for c in service.cuts if c.message]
             for cut in sorted(service.cuts, key=lambda c: (c.path, c.line, c.kind, c.name)):
                 if (cut.path, cut.line, cut.name) in seen:
                     continue
                 seen.add((cut.path, cut.line, cut.name))
                 where = f" in `{cut.context}`" if cut.context else ""
+                if cut.message:
+                    done.append(
+                        f"- [x] {markdown_code(f'{cut.path}:{cut.line}')}{where}: "
+                        f"{markdown_code(cut.name)} of {markdown_text(cut.owner)} is sent as a "
+                        "message: a row of this service's outbox in the caller's transaction, "
+                        f"run by {markdown_text(cut.owner)} when it arrives (retried, then "
+                        "dead-lettered)")
+                    continue
+                if cut.kind == "import" and _under(cut.name, sent) and \
+                        not _under(cut.name, waiting):
+                    continue  # every use of it became a message
                 what = {"import": "import cut", "use": "uses",
                         "relationship": "relationship removed:",
                         "foreign key": "foreign key dropped (the plain id stays) to",
@@ -153,15 +167,27 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                                  f" (undone by {markdown_code(step.compensation)}) runs the "
                                  "stand-in `LedgerActions` in `app/saga/actions.py`: implement "
                                  "`StepActions` and set `SAGA_ACTIONS`")
-        if not items:
+        if not items and not done:
             continue
         total += len(items)
         heading = f"## {markdown_text(context.name)} (`services/{bp.slug}`)"
         summary = (f"Moved: {len(service.files)} files, {len(service.definitions)} "
                    "definitions." if service is not None else "")
         lines += [heading, "", *([summary, ""] if summary else []), *items, ""]
-    lines[2:2] = [f"{total} items.", ""]
+        converted += len(done)
+        if done:
+            lines += [f"Converted by the move ({len(done)}): calls into another service "
+                      "whose answer the code does not use and that raise nothing, into a "
+                      "service no other waits on, are sent as messages.", "", *done, ""]
+    lines[2:2] = [f"{total} items." + (f" {converted} calls into other services were "
+                                       "converted to messages by the move (listed, checked, "
+                                       "under their service)." if converted else ""), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _under(name: str, names: list[str]) -> bool:
+    """Whether one of ``names`` is ``name`` or inside it (a module's function)."""
+    return any(n == name or n.startswith(name + ".") for n in names)
 
 
 def render_migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],

@@ -9,6 +9,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
@@ -23,7 +24,14 @@ from analyzer.model.analysis import Analysis
 from analyzer.model.config import load_settings
 from analyzer.pipeline import analyze
 from reports.scaffold.blueprint import build_blueprints
-from reports.scaffold.move import KERNEL, Move, move_code, value_types
+from reports.scaffold.move import (
+    KERNEL,
+    Move,
+    _module_name,
+    move_code,
+    quiet_functions,
+    value_types,
+)
 from reports.scaffold.relations import find_relations
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "shop_monolith"
@@ -207,6 +215,59 @@ def test_aliases_relative_imports_and_attributes(tmp_path: Path) -> None:
     assert _definitions(billing) == {"charge", "refund"}
 
 
+MESSAGES = {
+    "mail.py": "def _compose(user):\n    return f'hi {user}'\n\n\n"
+               "def send_welcome(session, user):\n    session.add(_compose(user))\n",
+    "stock.py": "def log(session, item):\n    session.add(item)\n\n\n"
+                "def level(session, item):\n    return 3\n",
+    "audit.py": "def _check(entry):\n    if not entry:\n        raise ValueError(entry)\n\n\n"
+                "def record(session, entry):\n    _check(entry)\n    session.add(entry)\n",
+    "orders.py": "from pkg import audit, mail, stock\n"
+                 "from pkg.mail import send_welcome as welcome\n\n\n"
+                 "def place(session, user, item):\n"
+                 "    mail.send_welcome(session, user)\n"
+                 "    welcome(session, user)\n"
+                 "    stock.log(session, item)\n"
+                 "    audit.record(session, item)\n"
+                 "    return stock.level(session, item)\n",
+}
+
+
+def test_calls_whose_answer_nobody_waits_for_become_messages(tmp_path: Path) -> None:
+    """A statement calling another service's function that raises nothing, passing the
+    session, into a service no other waits on (mail), is sent as a message; a call into a
+    service whose answers are used elsewhere (stock), or of a function that raises, even
+    through a helper (audit), stays a call."""
+    root = tmp_path / "mono"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    for name, text in MESSAGES.items():
+        (root / "pkg" / name).write_text(text)
+    modules = {_module_name(PurePosixPath(p.relative_to(root).as_posix())):
+               PurePosixPath(p.relative_to(root).as_posix()) for p in root.rglob("*.py")}
+    assert quiet_functions(root, modules) == {
+        "pkg.mail._compose", "pkg.mail.send_welcome", "pkg.stock.log", "pkg.stock.level"}
+    base = analyze(FIXTURE, settings=load_settings(FIXTURE), use_cache=False)
+    services = [base.services[0].model_copy(update={
+        "name": name, "modules": [f"pkg.{name}"], "symbols": []})
+        for name in ("orders", "mail", "stock", "audit")]
+    analysis = base.model_copy(update={"services": services, "shared_kernel": []})
+    blueprints: Any = [SimpleNamespace(name=s.name, slug=s.name, schema=s.name)
+                       for s in services]
+    move, _ = move_code(analysis, blueprints, tmp_path / "out", source_root=root)
+    text = (tmp_path / "out" / "services" / "orders" / "legacy" / "pkg" / "orders.py"
+            ).read_text()
+    assert "    mail.send_welcome.as_message(session, user)\n" in text
+    assert "    welcome.as_message(session, user)\n" in text
+    assert "    stock.log(session, item)\n" in text
+    assert "    audit.record(session, item)\n" in text
+    uses = {(c.line, c.name): c.message for c in move.services["orders"].cuts
+            if c.kind == "use"}
+    assert uses == {(6, "pkg.mail.send_welcome"): True, (7, "pkg.mail.send_welcome"): True,
+                    (8, "pkg.stock.log"): False, (9, "pkg.audit.record"): False,
+                    (10, "pkg.stock.level"): False}
+
+
 def test_scaffold_of_the_monolith_lists_the_cuts_in_the_migration_todo(
         fixture_system: Path) -> None:
     tmp_path = fixture_system
@@ -215,8 +276,69 @@ def test_scaffold_of_the_monolith_lists_the_cuts_in_the_migration_todo(
     line = next(n + 1 for n, text in enumerate(source) if "inventory.reserve_stock(" in text)
     assert f"`shop/services/orders.py:{line}` in `checkout`: uses " \
            "`shop.services.inventory.reserve_stock`, now in inventory" in todo
-    assert (tmp_path / "services" / "orders" / "legacy" / "shop" / "services"
-            / "orders.py").exists()
+    orders = (tmp_path / "services" / "orders" / "legacy" / "shop" / "services"
+              / "orders.py").read_text()
+    # the confirmation e-mail is a message now; the stock reservation, which can fail the
+    # checkout, stays a call
+    assert "    notifications.send_order_confirmation.as_message(session, order)\n" in orders
+    assert "inventory.reserve_stock(session, order.id, wanted.items())" in orders
+    line = next(n + 1 for n, text in enumerate(source)
+                if "notifications.send_order_confirmation(" in text)
+    assert f"- [x] `shop/services/orders.py:{line}` in `checkout`: " \
+           "`shop.services.notifications.send_order_confirmation` of notifications is sent " \
+           "as a message" in todo
+    assert "calls into other services were converted to messages" in todo.splitlines()[2]
+
+
+def test_a_message_is_written_in_the_callers_transaction(fixture_system: Path) -> None:
+    """``Remote.as_message`` adds an outbox row to the session it is given: gone with a
+    rollback, kept (and the relay woken, once) with a commit; the row carries the call."""
+    import importlib.util
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    path = fixture_system / "services" / "orders" / "legacy" / "_strangler_remote.py"
+    spec = importlib.util.spec_from_file_location(f"remote_{uuid.uuid4().hex}", path)
+    assert spec is not None and spec.loader is not None
+    remote = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(remote)
+    table = f"outbox_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            f"CREATE TABLE {table} (id bigserial PRIMARY KEY, event_id uuid UNIQUE, "
+            "event_type text, version int, routing_key text, aggregate_type text, "
+            "aggregate_id text, payload jsonb, headers jsonb, created_at timestamptz, "
+            "attempts int, published_at timestamptz)"))
+    woken: list[int] = []
+    remote.OUTBOX, remote.WAKE = table, lambda: woken.append(1)
+    send = remote.Remote("shop.services.notifications.send_order_confirmation",
+                         "notifications").as_message
+    try:
+        with Session(engine) as session:
+            send(session, {"order": 7})
+            session.rollback()
+            assert woken == []
+            send(session, {"order": 8})
+            session.commit()
+            assert woken == [1]
+            session.commit()
+            assert woken == [1]
+            rows = session.execute(sa.text(f"SELECT routing_key, aggregate_id, payload "
+                                           f"FROM {table}")).all()
+        assert len(rows) == 1
+        key, target, payload = rows[0]
+        assert key == "legacy.notifications"
+        assert target == payload["target"] == \
+            "shop.services.notifications.send_order_confirmation"
+        assert payload["args"] == [{"__session__": True}, {"order": 8}]
+        with Session(engine) as session, pytest.raises(TypeError, match="session"):
+            remote.Remote("pkg.f", "mail").as_message({"no": "session"})
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP TABLE {table}"))
+        engine.dispose()
 
 
 MAPPERS = """
@@ -292,13 +414,15 @@ def test_the_users_service_runs_the_monoliths_own_code(fixture_system: Path) -> 
     """The legacy runtime (app/legacy_runtime.py): the users service mounts the monolith's
     routes, runs them on its own schema, answers the monolith's business errors with the
     monolith's handler, and the audit-trail calls that went to the reporting service run
-    there through the remote stand-in (legacy/_strangler_remote.py)."""
+    there as messages (legacy/_strangler_remote.py, ``Remote.as_message``)."""
     tmp_path = fixture_system
     tag = uuid.uuid4().hex[:8]
     reporting = ServiceProcess(tmp_path / "services" / "reporting", f"legacy-{tag}",
-                               extra_env={"EVENTS_QUEUE": f"legacy-{tag}-reporting"})
+                               extra_env={"EVENTS_QUEUE": f"legacy-{tag}-reporting",
+                                          "LEGACY_QUEUE": f"legacy-{tag}-reporting.legacy"})
     users = ServiceProcess(tmp_path / "services" / "users", f"legacy-{tag}", extra_env={
-        "EVENTS_QUEUE": f"legacy-{tag}-users", "SHOP_JWT_SECRET": "legacy-test-" + "s" * 30,
+        "EVENTS_QUEUE": f"legacy-{tag}-users", "LEGACY_QUEUE": f"legacy-{tag}-users.legacy",
+        "SHOP_JWT_SECRET": "legacy-test-" + "s" * 30,
         "SHOP_PBKDF2_ITERATIONS": "1000",
         "LEGACY_REPORTING_URL": f"http://127.0.0.1:{reporting.port}"})
     try:
@@ -321,9 +445,14 @@ def test_the_users_service_runs_the_monoliths_own_code(fixture_system: Path) -> 
         assert me.status_code == 200 and me.json()["email"] == account["email"]
         rows = query(users.database, 'SELECT email FROM "users".users')
         assert rows == [(account["email"],)]
-        audit = query(reporting.database, 'SELECT action, entity_id FROM "reporting".audit_log '
-                                          "ORDER BY id")
+        # the audit entries are messages (users' outbox → RabbitMQ → reporting), in order
         user_id = str(created.json()["id"])
+        deadline = time.monotonic() + 30
+        while (audit := query(reporting.database, 'SELECT action, entity_id FROM '
+                              '"reporting".audit_log ORDER BY id')) != \
+                [("user.registered", user_id), ("user.login", user_id)] and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
         assert audit == [("user.registered", user_id), ("user.login", user_id)]
     finally:
         users.stop()

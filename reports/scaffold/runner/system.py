@@ -278,6 +278,7 @@ class LocalSystem:
                     "DB_SCHEMA": service.schema_name})
         if self.options.queue_prefix:
             env["EVENTS_QUEUE"] = f"{self.options.queue_prefix}{service.directory}.events"
+            env["LEGACY_QUEUE"] = f"{self.options.queue_prefix}{service.directory}.legacy"
         if self.options.events_exchange:
             env["EVENTS_EXCHANGE"] = self.options.events_exchange
         if service.name in self.grpc_ports:
@@ -343,7 +344,10 @@ class LocalSystem:
             return local_gateway_settings(
                 self.manifest, host=o.host, gateway_port=self.gateway_port, ports=self.ports,
                 redis_host=o.redis_host, redis_port=o.redis_port, modules=modules,
-                public_key_pem=self._jwt_public_key(), overrides=o.gateway_overrides)
+                public_key_pem=self._jwt_public_key(),
+                # the rate-limit counters are this system's (its database names it): two
+                # systems on one Redis do not spend each other's limits
+                overrides={"redis_key_prefix": f"gateway:{o.database}:", **o.gateway_overrides})
         except ValidationError as exc:
             raise RunError(f"gateway settings: {exc}") from exc
 
