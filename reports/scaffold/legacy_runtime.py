@@ -18,11 +18,10 @@ from pathlib import Path
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import LifespanComponent, ServiceBlueprint, add_requirements
 from reports.scaffold.gateway import GatewaySettings
-from reports.scaffold.move import LEGACY, Move, module_imports
+from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports
 from reports.scaffold.pysource import py_str
 from reports.scaffold.templating import code_templates, write_generated
 
-TEMPLATES = Path(__file__).parent / "templates"
 HANDLERS_MODULE = "_strangler_handlers"
 # How long a remote stand-in may take: its retries while the other service restarts
 # (LEGACY_CALL_RETRY, 20 s in legacy/_strangler_remote.py) and one call's timeout (10 s).

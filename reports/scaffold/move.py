@@ -75,7 +75,11 @@ class MovedService:
     files: list[str] = field(default_factory=list)  # monolith paths copied
     definitions: list[str] = field(default_factory=list)  # qualified names kept
     cuts: list[Cut] = field(default_factory=list)
-    proxied: bool = False  # its moved code calls other services (legacy/_strangler_remote.py)
+
+    @property
+    def proxied(self) -> bool:
+        """Its moved code calls other services and waits for them (a remote call)."""
+        return any(cut.proxied and not cut.message for cut in self.cuts)
 
 
 @dataclass
@@ -738,7 +742,6 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
         written.append(write_generated(
             out_dir / "services" / file.slug / LEGACY / file.relative, file.code))
     for service in moved.values():
-        service.proxied = any(cut.proxied for cut in service.cuts)
         if service.files:  # the stand-ins the rewritten imports use, and the callee side
             written.append(write_generated(
                 out_dir / "services" / service.directory / LEGACY / "_strangler_remote.py",

@@ -154,26 +154,35 @@ def start_all(services: list[ServiceProcess]) -> None:
 def run_generated_tests(roots: list[Path], timeout: float = 240,
                         parallel: int = 3) -> dict[str, tuple[int, str]]:
     """Each service's own pytest suite in a subprocess, ``parallel`` at a time (each one
-    has its own ``app`` package, so they cannot share a process): name → (code, output)."""
+    has its own ``app`` package, so they cannot share a process): name → (code, output).
+    Their queues and exchange are named for this run, and deleted after it (the broker is
+    shared)."""
+    tag = f"generated-tests-{uuid.uuid4().hex[:8]}"
     results: dict[str, tuple[int, str]] = {}
     pending = list(roots)
     running: dict[str, tuple[subprocess.Popen[bytes], float]] = {}
-    while pending or running:
-        while pending and len(running) < parallel:
-            root = pending.pop(0)
-            process = subprocess.Popen(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                cwd=root, env=service_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            running[root.name] = (process, time.monotonic() + timeout)
-        for name, (process, deadline) in list(running.items()):
-            if process.poll() is None and time.monotonic() < deadline:
-                continue
-            if process.poll() is None:
-                process.kill()
-            output, _ = process.communicate()
-            results[name] = (process.returncode, output.decode(errors="replace"))
-            del running[name]
-        time.sleep(0.05)
+    try:
+        while pending or running:
+            while pending and len(running) < parallel:
+                root = pending.pop(0)
+                env = service_env(EVENTS_QUEUE=f"{tag}-{root.name}", EVENTS_EXCHANGE=tag)
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                    cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                running[root.name] = (process, time.monotonic() + timeout)
+            for name, (process, deadline) in list(running.items()):
+                if process.poll() is None and time.monotonic() < deadline:
+                    continue
+                if process.poll() is None:
+                    process.kill()
+                output, _ = process.communicate()
+                results[name] = (process.returncode, output.decode(errors="replace"))
+                del running[name]
+            time.sleep(0.05)
+    finally:
+        for process, _ in running.values():
+            process.kill()
+        delete_queues(tag, tag)
     return results
 
 
