@@ -628,7 +628,7 @@ class _MovedFile:
     service: MovedService
     slug: str
     relative: PurePosixPath
-    tree: cst.Module
+    wrapper: MetadataWrapper  # shared by the services that get the module
     prune: Callable[[set[str] | None], _Pruner]
     code: str = ""
     cuts: list[Cut] = field(default_factory=list)
@@ -637,7 +637,7 @@ class _MovedFile:
 
     def run(self, sinks: set[str] | None) -> _MovedFile:
         pruner = self.prune(sinks)
-        wrapper = MetadataWrapper(self.tree)
+        wrapper = self.wrapper
         self.code = wrapper.visit(pruner).code
         # Lines are the monolith's: the uses are found on the original tree, and kept
         # where the code was kept.
@@ -651,6 +651,15 @@ class _MovedFile:
                              messages)
             if c.context.split(".")[0] in kept_defs or not c.context]
         return self
+
+
+def _wrapped(root: Path, relative: PurePosixPath, notes: list[str]) -> MetadataWrapper | None:
+    """The module's libcst tree in a metadata wrapper (which keeps what it resolves)."""
+    try:
+        return MetadataWrapper(cst.parse_module((root / relative).read_text(encoding="utf-8")))
+    except cst.ParserSyntaxError as exc:
+        notes.append(f"{relative}:{exc.raw_line}: not moved, libcst cannot parse it")
+        return None
 
 
 def _answering(files: list[_MovedFile], analysis: Analysis, functions: set[str],
@@ -695,6 +704,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     written: list[Path] = []
     by_name = {bp.name: bp for bp in blueprints}
     files: list[_MovedFile] = []
+    wrappers: dict[str, MetadataWrapper | None] = {}
     for context in analysis.services:
         bp = by_name.get(context.name)
         if bp is None:
@@ -712,11 +722,12 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
                        if ".".join(parts[:i]) in modules}
         for name in sorted(chosen):
             relative = modules[name]
-            text = (root / relative).read_text(encoding="utf-8")
-            try:
-                tree = cst.parse_module(text)
-            except cst.ParserSyntaxError as exc:
-                notes.append(f"{relative}:{exc.raw_line}: not moved, libcst cannot parse it")
+            # Parsed once, its metadata (scopes, parents, positions) resolved once: every
+            # service that gets the module prunes the same tree.
+            if name not in wrappers:
+                wrappers[name] = _wrapped(root, relative, notes)
+            wrapper = wrappers[name]
+            if wrapper is None:
                 continue
             whole = name in context.modules or name in kernel
 
@@ -728,7 +739,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
                                models, tables, functions, model_tables, relation_keys,
                                {(r.table, r.attribute): r.target for r in relations},
                                quiet, sinks)
-            files.append(_MovedFile(service, bp.slug, relative, tree, prune).run(None))
+            files.append(_MovedFile(service, bp.slug, relative, wrapper, prune).run(None))
     # A call becomes a message only into a service no other service waits on: one whose
     # code others only call that way, whose models and rows they do not read.
     sinks = set(moved) - _answering(files, analysis, functions, set(models))
