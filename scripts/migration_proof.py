@@ -7,7 +7,8 @@ Steps, all on this machine's PostgreSQL, RabbitMQ and Redis, nothing left behind
 2. the monolith runs once on a database of its own, which makes its admin account
    (the suite needs one), then stops: that database is the migration's source;
 3. ``strangler run``'s ``LocalSystem`` starts every service and the nginx gateway (which
-   checks the monolith's own tokens: HS256, its secret);
+   checks the monolith's own tokens: HS256, which the scaffold read off its code, with
+   its secret);
 4. every service's ``python -m app.data_migration --source <monolith database>``;
 5. ``pytest fixtures/shop_monolith/tests`` with ``SHOP_BASE_URL`` = the gateway.
 
@@ -218,9 +219,9 @@ def migrated_system(out: Path, env: dict[str, str], *, generated: bool = False,
                              ports={}, rabbitmq_url=rabbitmq_url, log_dir=logs, quiet=quiet,
                              extra_env=env, queue_prefix=prefix,
                              events_exchange=f"proof-{tag}",
-                             # the monolith's own tokens
-                             gateway_overrides={"jwt_algorithms": ["HS256"],
-                                                "rate_limit": rate_limit})
+                             # the gateway checks the monolith's own tokens (HS256, read
+                             # off its code by the scaffold) with the secret in proof_env
+                             gateway_overrides={"rate_limit": rate_limit})
         system = LocalSystem(out, options)
         for name in system.ports:
             system.ports[name] = free_port()

@@ -39,6 +39,7 @@ from reports.scaffold.events.evidence import (
     render_evidence,
 )
 from reports.scaffold.gateway import GatewaySettings, render_gateway
+from reports.scaffold.gateway.tokens import monolith_token_settings
 from reports.scaffold.grpc import grpc_requirements, render_grpc
 from reports.scaffold.grpc.render import stub_versions
 from reports.scaffold.legacy_runtime import (
@@ -72,6 +73,8 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
     """
     gateway = gateway or GatewaySettings()
     warnings = warnings if warnings is not None else []
+    if source_root is not None and source_root.is_dir():
+        gateway = monolith_token_settings(gateway, source_root, warnings)
     blueprints = build_blueprints(analysis)
     platform_error: InputError | None = None
     try:
