@@ -1,32 +1,32 @@
 """The shop monolith itself, run by the tests that need its database (the data
-migration's source): the tests run it; the analyser never does."""
+migration's source): the tests run it; the analyser never does. The same runner as the
+migration proof's (scripts/migration_proof.py ``monolith``)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 from scaffold_processes import create_database, drop_database
-from scaffold_rabbit import free_port
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "shop_monolith"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from migration_proof import ADMIN, FIXTURE, monolith  # noqa: E402
+
+__all__ = ["ADMIN", "FIXTURE", "Monolith"]
 
 
 class Monolith:
-    """The shop monolith itself, served by uvicorn on a database of its own (what the data
-    migration reads). The test runs it; the analyser never does."""
+    """The shop monolith on a database of its own, with its admin (``ADMIN``)."""
 
     def __init__(self, tmp: Path) -> None:
         self.database = f"monolith_{uuid.uuid4().hex[:8]}"
-        self.port = free_port()
         self.log = tmp / "monolith.log"
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self._running = ExitStack()
 
     @property
     def database_url(self) -> str:
@@ -34,28 +34,10 @@ class Monolith:
 
     def start(self) -> None:
         create_database(self.database)
-        env = {**os.environ, "PORT": str(self.port), "SHOP_PBKDF2_ITERATIONS": "1000",
-               "DATABASE_URL": self.database_url.replace("postgresql:", "postgresql+psycopg:"),
+        env = {**os.environ, "SHOP_PBKDF2_ITERATIONS": "1000",
                "SHOP_ADMIN_EMAIL": ADMIN[0], "SHOP_ADMIN_PASSWORD": ADMIN[1]}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "shop"], cwd=FIXTURE,
-                                            env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(self.log.read_text())
+        self.url = self._running.enter_context(monolith(self.database, env, self.log))
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        self._running.close()
         drop_database(self.database)
-
-
-ADMIN = ("admin@example.com", "admin-passw0rd")
