@@ -258,6 +258,27 @@ def test_missing_servers_are_named_before_anything_starts(tmp_path: Path,
     assert system.processes == []
 
 
+def test_hmac_tokens_without_their_secret_are_refused_before_anything_starts(
+        tmp_path: Path, shop_analysis: Analysis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gateway that checks HS256 tokens (a monolith's shared-secret tokens) cannot start
+    without the secret: named before a database, a service or nginx is started."""
+    out = generate(two_services(shop_analysis), tmp_path / "system")
+    monkeypatch.delenv("GATEWAY_JWT_SECRET", raising=False)
+    options = RunOptions(quiet=True, database=f"never_{uuid.uuid4().hex[:8]}",
+                         gateway_overrides={"jwt_algorithms": ["HS256"]})
+    system = LocalSystem(out, options)
+    with pytest.raises(RunError, match="set GATEWAY_JWT_SECRET to the secret"):
+        system.start()
+    assert system.processes == []
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres") as connection:
+        assert connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (options.database,)).fetchone() is None
+    short = LocalSystem(out, RunOptions(**{**vars(options),
+                                           "extra_env": {"GATEWAY_JWT_SECRET": "x" * 31}}))
+    with pytest.raises(RunError, match="at least 32 bytes"):
+        short.start()
+
+
 def test_run_refuses_a_directory_that_was_not_generated(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(tmp_path)])
     assert result.exit_code == 2

@@ -136,6 +136,7 @@ class LocalSystem:
     def start(self) -> Self:
         try:
             nginx, modules = self._nginx()
+            self._check_token_secret(modules)
             self._check_servers()
             self._prepare_database()
             if self.options.migrate:
@@ -214,6 +215,18 @@ class LocalSystem:
             raise RunError(f"{binary} has no Lua module: apt-get install libnginx-mod-http-lua "
                            "lua-resty-core lua-nginx-string lua-nginx-redis lua-cjson")
         return binary, modules
+
+    def _check_token_secret(self, modules: list[str]) -> None:
+        """HS* tokens (the monolith's, when it signs with a shared secret) need that secret
+        in the gateway's environment: said before anything starts."""
+        settings = self._gateway_settings(modules)
+        if not any(a.startswith("HS") for a in settings.jwt_algorithms):
+            return
+        secret = {**os.environ, **self.options.extra_env}.get(settings.jwt_secret_env, "")
+        if len(secret.encode()) < 32:
+            raise RunError(f"the gateway checks {', '.join(settings.jwt_algorithms)} tokens: "
+                           f"set {settings.jwt_secret_env} to the secret they are signed with "
+                           "(the monolith's, at least 32 bytes)")
 
     def _check_servers(self) -> None:
         o = self.options
