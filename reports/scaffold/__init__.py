@@ -122,8 +122,9 @@ def scaffold(analysis: Analysis, out_dir: Path, *, gateway: GatewaySettings | No
         written += render_gateway(analysis, out_dir, settings=gateway)
         written += render_compose(analysis, out_dir, gateway=gateway)
         written += render_local_run(analysis, out_dir, gateway=gateway)
-    written.append(render_migration_todo(analysis, blueprints, events, written, out_dir,
-                                         move))
+    written.append(render_migration_todo(
+        analysis, blueprints, events, written, out_dir, move,
+        {symbol for plan in legacy.values() for symbol, *_ in plan.grpc_calls}))
     written.append(render_system_readme(analysis, blueprints, out_dir, gateway=gateway,
                                         warnings=warnings,
                                         platform=platform_error is None))

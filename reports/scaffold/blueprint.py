@@ -360,6 +360,7 @@ class ServiceBlueprint:
     contract_keys: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # the monolith's moved code runs in it (app/legacy_runtime.py, reports.scaffold.legacy_runtime)
     legacy_runtime: bool = False
+    legacy_grpc: bool = False  # its gRPC server's generic rpcs run the moved code
     # aggregate class → the function (app.events.evidence) its status changes call
     evidenced: dict[str, str] = field(default_factory=dict)
     requirements: list[str] = field(default_factory=lambda: list(BASE_REQUIREMENTS))

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import LifespanComponent, ServiceBlueprint, add_requirements
 from reports.scaffold.gateway import GatewaySettings
-from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports
+from reports.scaffold.grpc.contract import plan_grpc
+from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports, top_level_functions
 from reports.scaffold.pysource import py_str
 from reports.scaffold.templating import code_templates, write_generated
 
@@ -49,6 +50,11 @@ class LegacyRuntime:
     # other services' schemas its moved raw SQL reads (shared database, meanwhile)
     read_schemas: list[str] = field(default_factory=list)
     outbox_table: str = ""  # where its moved code's messages are written
+    # rpcs of its generated gRPC server the moved code answers: (port method, monolith symbol)
+    grpc_served: list[tuple[str, str]] = field(default_factory=list)
+    # its moved code's calls that travel over a generated gRPC client:
+    # (monolith symbol, runtime attribute of the client, client method, a command)
+    grpc_calls: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
 
 def _module_of(path: Path, root: Path) -> str:
@@ -165,7 +171,35 @@ def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path, source_ro
             routers, usable, sorted(own),
             [schemas[o] for o in raw_sql_reads(analysis, context.name) if o in schemas],
             outboxes.get(context.name, ""))
+    modules = {_module_of(path, source_root): PurePosixPath(path.relative_to(source_root)
+                                                           .as_posix())
+               for path in sorted(source_root.rglob("*.py"))}
+    _route_over_grpc(plans, analysis, blueprints, top_level_functions(source_root, modules))
     return plans
+
+
+def _route_over_grpc(plans: dict[str, LegacyRuntime], analysis: Analysis,
+                     blueprints: list[ServiceBlueprint], functions: set[str]) -> None:
+    """The generic rpcs (JSON arguments) of each generated gRPC contract whose monolith
+    function moved into the callee: the callee's server runs that function, the callers'
+    moved code reaches it through their generated client. (The typed payment rpcs carry
+    the contract's own fields, not the monolith's arguments: those calls stay remote calls.)"""
+    clients = {(bp.name, c.target): c.attr for bp in blueprints for c in bp.grpc_clients}
+    contracts = plan_grpc(analysis).services
+    for contract in contracts:
+        callee = plans.get(contract.target)
+        if callee is not None:
+            callee.grpc_served = [(m.python_name, m.symbol) for m in contract.methods
+                                  if m.symbol in functions
+                                  and m.symbol.rpartition(".")[0] in callee.modules]
+    for contract in contracts:
+        served = dict(plans[contract.target].grpc_served) if contract.target in plans else {}
+        for source in contract.sources:
+            if source in plans and (source, contract.target) in clients:
+                plans[source].grpc_calls += [
+                    (symbol, clients[(source, contract.target)], method,
+                     next(m.kind for m in contract.methods if m.symbol == symbol) == "command")
+                    for method, symbol in served.items()]
 
 
 def _monolith(module: str, present: set[str]) -> bool:
@@ -191,6 +225,7 @@ def attach_legacy_runtime(plans: dict[str, LegacyRuntime],
     for bp in blueprints:
         if bp.name in plans:
             bp.legacy_runtime = True
+            bp.legacy_grpc = bool(plans[bp.name].grpc_served)
             add_requirements(bp, REQUIREMENTS)
             bp.lifespan_components.append(LifespanComponent(
                 "app.legacy_runtime", "legacy_messages",

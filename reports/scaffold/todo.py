@@ -61,7 +61,9 @@ def _how(analysis: Analysis, by_name: dict[str, ServiceBlueprint], catalog: Even
 
 def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                    catalog: EventCatalog, written: Collection[Path], out_dir: Path,
-                   move: Move | None = None) -> str:
+                   move: Move | None = None, over_grpc: Collection[str] = ()) -> str:
+    """``over_grpc``: the monolith functions the moved code reaches through a generated
+    gRPC client (the moved function runs behind the rpc until it is ported)."""
     by_name = {bp.name: bp for bp in blueprints}
     files = {p.relative_to(out_dir).as_posix() for p in written if p.is_relative_to(out_dir)}
     source = markdown_code(analysis.source.path)
@@ -129,7 +131,9 @@ def migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                     meanwhile = " (meanwhile: " + (
                         "read from its owner when used" if cut.kind == "relationship" else
                         "rows by key from the owner's API, SQL over its table read from its "
-                        "schema" if model else "a remote call of the owner") + ")"
+                        "schema" if model else
+                        "the generated gRPC client's rpc, the moved function behind it"
+                        if cut.name in over_grpc else "a remote call of the owner") + ")"
                 items.append(
                     f"- [ ] {markdown_code(f'{cut.path}:{cut.line}')}{where}: {what} "
                     f"{markdown_code(cut.name)}, now in {markdown_text(cut.owner)}: {how}"
@@ -192,6 +196,6 @@ def _under(name: str, names: list[str]) -> bool:
 
 def render_migration_todo(analysis: Analysis, blueprints: list[ServiceBlueprint],
                           catalog: EventCatalog, written: Collection[Path], out_dir: Path,
-                          move: Move | None = None) -> Path:
-    text = migration_todo(analysis, blueprints, catalog, written, out_dir, move)
+                          move: Move | None = None, over_grpc: Collection[str] = ()) -> Path:
+    text = migration_todo(analysis, blueprints, catalog, written, out_dir, move, over_grpc)
     return write_generated(out_dir / FILE, text)

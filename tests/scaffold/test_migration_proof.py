@@ -30,6 +30,7 @@ from typing import Any
 import aio_pika
 import httpx
 import jwt
+import psycopg
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -87,6 +88,28 @@ def test_the_monoliths_own_suite_passes_through_the_gateway(
     hand_written = sum(len(p.read_text().splitlines()) for p in PATCHES.rglob("*")
                        if p.is_file()) if PATCHES.exists() else 0
     assert hand_written == 0
+
+
+def test_crossings_travel_over_grpc_messages_and_remote_calls(
+        migrated: tuple[LocalSystem, dict[str, str]]) -> None:
+    """After the suite (its checkouts, cancellations, shipments): each service records how
+    the calls into its moved code came. A function a generated JSON rpc replaces is called
+    over the generated gRPC client (the product lookup in catalog), a call nobody waits on is
+    a message (the confirmation e-mails), one a typed rpc stands for is still a remote call
+    (the charge in payments)."""
+    system, _ = migrated
+    schemas = {s.name: s.schema_name for s in system.manifest.services}
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={system.options.database}",
+                         ) as connection:
+        def via(service: str) -> dict[str, int]:
+            rows = connection.execute(f'SELECT via, count(*) FROM "{schemas[service]}".'
+                                      "strangler_legacy_calls GROUP BY via").fetchall()
+            return {str(kind): int(count) for kind, count in rows}
+
+        assert via("catalog").get("grpc", 0) > 0, via("catalog")
+        assert via("users").get("grpc", 0) > 0, via("users")  # the checkout's address
+        assert via("notifications").get("message", 0) > 0, via("notifications")
+        assert via("payments").get("http", 0) > 0, via("payments")
 
 
 def _ok(response: httpx.Response, code: int) -> Any:
