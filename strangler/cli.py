@@ -212,6 +212,8 @@ def run(
              "HS256 for a monolith's own HMAC tokens (secret in GATEWAY_JWT_SECRET).")] = None,
     rate_limit: Annotated[int | None, typer.Option(
         help="Gateway requests per window per user or address.")] = None,
+    queue_prefix: Annotated[str, typer.Option(
+        help="Prefix of the services' queue names, for two systems on one broker.")] = "",
 ) -> None:
     """Run a generated system without Docker: services, migrations and the nginx gateway
     against the local PostgreSQL, Redis and RabbitMQ, until Ctrl-C."""
@@ -224,6 +226,7 @@ def run(
         redis_host=redis_host, redis_port=redis_port, python=python, nginx=nginx,
         reload=reload, migrate=migrate, otlp_endpoint=otlp_endpoint,
         jwt_public_key=jwt_public_key, ready_timeout=timeout, log_dir=log_dir, quiet=quiet,
+        queue_prefix=queue_prefix,
         gateway_overrides={**({"jwt_algorithms": jwt_algorithm} if jwt_algorithm else {}),
                            **({"rate_limit": rate_limit} if rate_limit else {})},
     )

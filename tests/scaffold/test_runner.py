@@ -168,7 +168,8 @@ def test_strangler_run_serves_through_the_gateway_and_stops_everything(
     command = [sys.executable, "-m", "strangler.cli", "run", str(out),
                "--gateway-port", str(gateway_port), "--base-port", str(base),
                "--grpc-base-port", str(grpc_base), "--database", database, "--reload",
-               "--quiet", "--log-dir", str(tmp_path / "logs"), "--timeout", "45"]
+               "--quiet", "--log-dir", str(tmp_path / "logs"), "--timeout", "45",
+               "--queue-prefix", f"{database}-"]
     started = time.monotonic()
     runner = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
@@ -217,6 +218,7 @@ def test_strangler_run_serves_through_the_gateway_and_stops_everything(
         if runner.poll() is None:
             runner.kill()
             runner.wait(10)
+        delete_queues(f"{database}-")
     # stopped by strangler before it exited, not by their parent-death signal afterwards
     assert wait_gone(children, 1) == set()
     for port in [gateway_port, *range(base, base + count)]:
