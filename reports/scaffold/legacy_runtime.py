@@ -192,14 +192,18 @@ def _route_over_grpc(plans: dict[str, LegacyRuntime], analysis: Analysis,
             callee.grpc_served = [(m.python_name, m.symbol) for m in contract.methods
                                   if m.symbol in functions
                                   and m.symbol.rpartition(".")[0] in callee.modules]
+    calls: dict[str, dict[str, tuple[str, str, bool]]] = {}
     for contract in contracts:
         served = dict(plans[contract.target].grpc_served) if contract.target in plans else {}
+        kinds = {m.symbol: m.kind for m in contract.methods}
         for source in contract.sources:
             if source in plans and (source, contract.target) in clients:
-                plans[source].grpc_calls += [
-                    (symbol, clients[(source, contract.target)], method,
-                     next(m.kind for m in contract.methods if m.symbol == symbol) == "command")
-                    for method, symbol in served.items()]
+                for method, symbol in served.items():
+                    calls.setdefault(source, {}).setdefault(symbol, (
+                        clients[(source, contract.target)], method,
+                        kinds[symbol] == "command"))
+    for source, routed in calls.items():
+        plans[source].grpc_calls = [(symbol, *route) for symbol, route in sorted(routed.items())]
 
 
 def _monolith(module: str, present: set[str]) -> bool:
