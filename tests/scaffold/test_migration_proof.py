@@ -170,12 +170,15 @@ def _eventually(check: Any, what: str, timeout: float = 60) -> None:
         time.sleep(0.25)
 
 
-def test_killing_payments_during_checkouts_loses_nothing(
-        migrated: tuple[LocalSystem, dict[str, str]]) -> None:
-    """SIGKILL the payments service while checkouts run through the gateway and start it
-    again 3 s later: the orders service's calls into payments wait for it (same call id on
-    every retry, so a charge that ran is not run twice), every checkout completes, each
-    order has exactly one captured payment, and the stock is exactly what was sold."""
+@pytest.mark.parametrize("victim", ["payments", "catalog"])
+def test_killing_a_service_during_checkouts_loses_nothing(
+        migrated: tuple[LocalSystem, dict[str, str]], victim: str) -> None:
+    """SIGKILL a service the checkout calls while checkouts run through the gateway and
+    start it again 3 s later: payments (the charge, a remote call) or catalog (the product
+    lookup, over the generated gRPC client). The orders service's calls wait for it (same
+    call id on every retry, so a charge that ran is not run twice), every checkout
+    completes, each order has exactly one captured payment, and the stock is exactly what
+    was sold."""
     system, _ = migrated
     shop = httpx.Client(base_url=system.base_url, timeout=90)
     product = _product(shop, stock=40)
@@ -202,11 +205,11 @@ def test_killing_payments_during_checkouts_loses_nothing(
     deadline = time.monotonic() + 60
     while len(results) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    system.stop_service("payments", kill=True)
+    system.stop_service(victim, kill=True)
     killed_after = len(results)
     time.sleep(3)
-    restarted = system.start_service("payments")
-    _wait_until_answers(f"http://127.0.0.1:{system.ports['payments']}/health")
+    restarted = system.start_service(victim)
+    _wait_until_answers(f"http://127.0.0.1:{system.ports[victim]}/health")
     for thread in buyers:
         thread.join(timeout=180)
     assert restarted.exited() is None
