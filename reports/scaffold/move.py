@@ -557,12 +557,14 @@ def quiet_functions(root: Path, modules: dict[str, PurePosixPath]) -> set[str]:
     """The monolith's module-level functions that raise nothing: no ``raise`` or ``assert``
     of their own, and none in the monolith's functions they call (by name, in their module
     or through its imports; followed to the end). A call of one whose value is not used can
-    become a message: the caller never sees it fail."""
+    become a message: the caller never sees it fail. Methods and libraries are not followed
+    (what they raise is a crash, which the message's retries and dead-letter queue take)."""
     calls: dict[str, set[str]] = {}
     raising: set[str] = set()
     for name, relative, tree in _parsed(root, modules):
         imported = module_imports(tree, name, relative.name == "__init__.py")
-        local = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        local = {n.name for n in tree.body
+                 if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
