@@ -136,13 +136,14 @@ class LocalSystem:
     def start(self) -> Self:
         try:
             nginx, modules = self._nginx()
-            self._check_token_secret(modules)
+            gateway = self._gateway_settings(modules)
+            self._check_token_secret(gateway)
             self._check_servers()
             self._prepare_database()
             if self.options.migrate:
                 self._migrate()
             self._start_services()
-            self._start_gateway(nginx, modules)
+            self._start_gateway(nginx, gateway)
             self._wait_ready()
         except BaseException:
             self.stop()
@@ -216,10 +217,9 @@ class LocalSystem:
                            "lua-resty-core lua-nginx-string lua-nginx-redis lua-cjson")
         return binary, modules
 
-    def _check_token_secret(self, modules: list[str]) -> None:
+    def _check_token_secret(self, settings: GatewaySettings) -> None:
         """HS* tokens (the monolith's, when it signs with a shared secret) need that secret
         in the gateway's environment: said before anything starts."""
-        settings = self._gateway_settings(modules)
         if not any(a.startswith("HS") for a in settings.jwt_algorithms):
             return
         secret = {**os.environ, **self.options.extra_env}.get(settings.jwt_secret_env, "")
@@ -389,9 +389,9 @@ class LocalSystem:
             private.chmod(0o600)
         return public.read_text(encoding="utf-8")
 
-    def _start_gateway(self, nginx: str, modules: list[str]) -> None:
+    def _start_gateway(self, nginx: str, settings: GatewaySettings) -> None:
         root = self.out_dir / LOCAL_DIR
-        render_gateway(self.analysis, root, settings=self._gateway_settings(modules))
+        render_gateway(self.analysis, root, settings=settings)
         prefix = root / "gateway"
         (prefix / "logs").mkdir(exist_ok=True)
         self.gateway = ManagedProcess(
