@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import LifespanComponent, ServiceBlueprint, add_requirements
 from reports.scaffold.gateway import GatewaySettings
 from reports.scaffold.grpc.contract import plan_grpc
-from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports, top_level_functions
+from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports
 from reports.scaffold.pysource import py_str
 from reports.scaffold.templating import code_templates, write_generated
 
@@ -171,10 +171,7 @@ def plan_legacy_runtime(analysis: Analysis, move: Move, out_dir: Path, source_ro
             routers, usable, sorted(own),
             [schemas[o] for o in raw_sql_reads(analysis, context.name) if o in schemas],
             outboxes.get(context.name, ""))
-    modules = {_module_of(path, source_root): PurePosixPath(path.relative_to(source_root)
-                                                           .as_posix())
-               for path in sorted(source_root.rglob("*.py"))}
-    _route_over_grpc(plans, analysis, blueprints, top_level_functions(source_root, modules))
+    _route_over_grpc(plans, analysis, blueprints, move.functions)
     return plans
 
 

@@ -86,6 +86,7 @@ class MovedService:
 class Move:
     services: dict[str, MovedService]
     notes: list[str]
+    functions: set[str] = field(default_factory=set)  # the monolith's module-level functions
 
 
 class Ownership:
@@ -759,7 +760,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
             written.append(write_generated(
                 out_dir / "services" / service.directory / LEGACY / "_strangler_remote.py",
                 remote))
-    return Move(moved, notes), written
+    return Move(moved, notes, functions), written
 
 
 def render_remote(analysis: Analysis, blueprints: list[ServiceBlueprint],
