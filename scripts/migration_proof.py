@@ -84,6 +84,28 @@ def generate(out: Path) -> None:
         raise RuntimeError(f"scaffold failed:\n{result.output}")
 
 
+def wait_until_healthy(url: str, *, timeout: float,
+                       process: subprocess.Popen[bytes] | None = None,
+                       log: Path | None = None, interval: float = 0.2) -> None:
+    """Poll ``url`` until it answers 200. RuntimeError, with ``log``, when ``process``
+    exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            problem = "exited"
+        elif time.monotonic() > deadline:
+            problem = f"did not answer within {timeout:.0f} s"
+        else:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(interval)
+            continue
+        raise RuntimeError(f"{url}: {problem}" + (f"\n{log.read_text()}" if log else ""))
+
+
 @contextmanager
 def monolith(database: str, env: dict[str, str], log: Path) -> Iterator[str]:
     """The monolith served by uvicorn on ``database`` (it creates its schema and, with
@@ -95,18 +117,8 @@ def monolith(database: str, env: dict[str, str], log: Path) -> Iterator[str]:
         process = subprocess.Popen([sys.executable, "-m", "shop"], cwd=FIXTURE, env=env,
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the monolith exited:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the monolith did not start:\n{log.read_text()}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        wait_until_healthy(f"http://127.0.0.1:{port}/health", timeout=60, process=process,
+                           log=log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -157,9 +169,10 @@ def run_suite(base_url: str, env: dict[str, str], junit: Path,
     return outcome
 
 
-def delete_queues(prefix: str) -> None:
-    """The quorum queues this run's services declared (the broker is shared): listed with
-    rabbitmqctl, deleted over one AMQP connection (rabbitmqctl takes ~1 s per queue)."""
+def delete_queues(prefix: str, exchange: str | None = None) -> None:
+    """The queues whose names start with ``prefix`` (a run's services declared them; the
+    broker is shared), and ``exchange``: listed with rabbitmqctl, deleted over one AMQP
+    connection (rabbitmqctl takes ~1 s per queue)."""
     import aio_pika
 
     listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True,
@@ -172,8 +185,10 @@ def delete_queues(prefix: str) -> None:
             channel = await connection.channel()
             for name in names:
                 await channel.queue_delete(name)
+            if exchange:
+                await channel.exchange_delete(exchange)
 
-    if names:  # cleanup: never let it hang the run (a busy broker can stall deletions)
+    if names or exchange:  # cleanup: never let it hang the run (a busy broker can stall)
         with contextlib.suppress(TimeoutError):
             asyncio.run(asyncio.wait_for(delete(), 60))
 
@@ -214,7 +229,7 @@ def migrated_system(out: Path, env: dict[str, str], *, generated: bool = False,
         with monolith(source_database, env, logs / "monolith.log"):
             pass  # it made its tables and its admin
         cleanup.callback(_admin_sql, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        cleanup.callback(delete_queues, prefix)
+        cleanup.callback(delete_queues, prefix, f"proof-{tag}")
         options = RunOptions(gateway_port=free_port(), base_port=None, database=database,
                              ports={}, rabbitmq_url=rabbitmq_url, log_dir=logs, quiet=quiet,
                              extra_env=env, queue_prefix=prefix,

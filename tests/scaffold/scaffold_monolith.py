@@ -5,16 +5,12 @@ migration proof's (scripts/migration_proof.py ``monolith``)."""
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
+from migration_proof import ADMIN, FIXTURE, monolith
 from scaffold_processes import create_database, drop_database
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from migration_proof import ADMIN, FIXTURE, monolith  # noqa: E402
 
 __all__ = ["ADMIN", "FIXTURE", "Monolith"]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from migration_proof import wait_until_healthy
 from scaffold_rabbit import RABBITMQ_URL, delete_queues, free_port
 
 POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER = "127.0.0.1", 5432, "postgres"
@@ -106,16 +107,9 @@ class ServiceProcess:
             )
 
     def wait_until_live(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None and self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{self.root.name} did not start:\n{self.log.read_text()}")
+        assert self.process is not None, f"{self.root.name} was not started"
+        wait_until_healthy(f"{self.url}/health", timeout=timeout, process=self.process,
+                           log=self.log, interval=0.1)
 
     def wait_for_ready(self, expected: int, timeout: float = 20.0) -> httpx.Response:
         """Poll /ready until it answers ``expected`` (200 or 503); returns that answer."""

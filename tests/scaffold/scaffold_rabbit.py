@@ -7,7 +7,6 @@ The machine's RabbitMQ is shared and is never stopped; an outage is the proxy go
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -23,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+from migration_proof import delete_queues
+
+__all__ = ["delete_queues"]  # the migration proof's cleanup, shared with the tests
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -93,28 +95,6 @@ class EventQueue:
 
     def close(self, *, delete_exchange: bool = False) -> None:
         asyncio.run(_delete(self.name, self.exchange if delete_exchange else None))
-
-
-def delete_queues(prefix: str, exchange: str | None = None) -> None:
-    """Delete every queue whose name starts with ``prefix`` (the services' consumers, retry
-    and dead-letter queues a test's ``EVENTS_QUEUE`` names), and ``exchange``."""
-    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True,
-                            text=True, timeout=60)
-    names = [line.strip() for line in listed.stdout.splitlines()
-             if line.strip().startswith(prefix)]
-    # cleanup: never let it hang a test (a broker busy with deletions can stall)
-    with contextlib.suppress(TimeoutError):
-        asyncio.run(asyncio.wait_for(_delete_all(names, exchange), 20))
-
-
-async def _delete_all(queues: list[str], exchange: str | None) -> None:
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for queue in queues:
-            await channel.queue_delete(queue)
-        if exchange:
-            await channel.exchange_delete(exchange)
 
 
 class PrivateRabbit:

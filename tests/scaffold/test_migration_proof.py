@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import sys
 import tempfile
 import threading
 import time
@@ -32,19 +31,17 @@ import httpx
 import jwt
 import psycopg
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from migration_proof import (  # noqa: E402
+from migration_proof import (
     ADMIN,
     RABBITMQ_URL,
     migrated_system,
     proof_env,
     run_suite,
+    wait_until_healthy,
 )
-from scaffold_rabbit import TcpProxy  # noqa: E402
+from scaffold_rabbit import TcpProxy
 
-from reports.scaffold.runner.system import LocalSystem  # noqa: E402
+from reports.scaffold.runner.system import LocalSystem
 
 SUITE = 58  # tests in fixtures/shop_monolith/tests (parametrised cases counted)
 # Hand-written changes applied after generation, if any were needed (issue #8 asks for
@@ -115,18 +112,6 @@ def test_crossings_travel_over_grpc_messages_and_remote_calls(
 def _ok(response: httpx.Response, code: int) -> Any:
     assert response.status_code == code, (response.status_code, response.text[:500])
     return response.json()
-
-
-def _wait_until_answers(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer")
 
 
 def _login(shop: httpx.Client, email: str, password: str) -> dict[str, str]:
@@ -209,7 +194,7 @@ def test_killing_a_service_during_checkouts_loses_nothing(
     killed_after = len(results)
     time.sleep(3)
     restarted = system.start_service(victim)
-    _wait_until_answers(f"http://127.0.0.1:{system.ports[victim]}/health")
+    wait_until_healthy(f"http://127.0.0.1:{system.ports[victim]}/health", timeout=60)
     for thread in buyers:
         thread.join(timeout=180)
     assert restarted.exited() is None
