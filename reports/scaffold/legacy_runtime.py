@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from analyzer.model.analysis import Analysis
 from reports.scaffold.blueprint import LifespanComponent, ServiceBlueprint, add_requirements
 from reports.scaffold.gateway import GatewaySettings
 from reports.scaffold.grpc.contract import plan_grpc
-from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports
+from reports.scaffold.move import LEGACY, TEMPLATES, Move, module_imports, module_name
 from reports.scaffold.pysource import py_str
 from reports.scaffold.templating import code_templates, write_generated
 
@@ -57,13 +57,6 @@ class LegacyRuntime:
     grpc_calls: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
 
-def _module_of(path: Path, root: Path) -> str:
-    parts = list(path.relative_to(root).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
 def find_handlers(root: Path) -> list[Handler]:
     """``app.add_exception_handler(Error, handler)`` and ``@app.exception_handler(Error)``
     in the monolith, with the handler's source and what it imports."""
@@ -76,7 +69,7 @@ def find_handlers(root: Path) -> list[Handler]:
             tree = ast.parse(text)
         except SyntaxError:
             continue
-        module = _module_of(path, root)
+        module = module_name(PurePosixPath(path.relative_to(root).as_posix()))
         imported = module_imports(tree, module, path.name == "__init__.py")
         functions = {n.name: n for n in ast.walk(tree)
                      if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}

@@ -125,7 +125,8 @@ class Ownership:
         return None
 
 
-def _module_name(relative: PurePosixPath) -> str:
+def module_name(relative: PurePosixPath) -> str:
+    """The dotted module name of a file at ``relative`` (a package: its directory)."""
     parts = list(relative.with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
@@ -691,7 +692,7 @@ def move_code(analysis: Analysis, blueprints: list[ServiceBlueprint], out_dir: P
     modules: dict[str, PurePosixPath] = {}
     for path in sorted(root.rglob("*.py")):
         relative = PurePosixPath(path.relative_to(root).as_posix())
-        modules.setdefault(_module_name(relative), relative)
+        modules.setdefault(module_name(relative), relative)
     known = set(modules)
     ownership = Ownership(analysis, known)
     values = value_types(root, modules, {t.model for t in analysis.tables if t.model})

@@ -27,7 +27,7 @@ from reports.scaffold.blueprint import build_blueprints
 from reports.scaffold.move import (
     KERNEL,
     Move,
-    _module_name,
+    module_name,
     move_code,
     quiet_functions,
     value_types,
@@ -243,7 +243,7 @@ def test_calls_whose_answer_nobody_waits_for_become_messages(tmp_path: Path) -> 
     (root / "pkg" / "__init__.py").write_text("")
     for name, text in MESSAGES.items():
         (root / "pkg" / name).write_text(text)
-    modules = {_module_name(PurePosixPath(p.relative_to(root).as_posix())):
+    modules = {module_name(PurePosixPath(p.relative_to(root).as_posix())):
                PurePosixPath(p.relative_to(root).as_posix()) for p in root.rglob("*.py")}
     assert quiet_functions(root, modules) == {
         "pkg.mail._compose", "pkg.mail.send_welcome", "pkg.stock.log", "pkg.stock.level"}
